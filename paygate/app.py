@@ -1,0 +1,64 @@
+"""create_app(settings): the ASGI application. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
+from starlette.templating import Jinja2Templates
+
+from paygate.logs import configure_logging
+from paygate.resources import resource_dir
+from paygate.runtime import Runtime
+from paygate.settings import Settings
+from paygate.store.database import upgrade_async
+from paygate.web import health, sessions
+from paygate.web.errors import EXCEPTION_HANDLERS
+from paygate.web.middleware import SecurityHeadersMiddleware
+from paygate.web.openapi import openapi_endpoint
+
+
+def build_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [Route("/openapi.json", openapi_endpoint, methods=["GET"])]
+    routes += health.routes()
+    routes += sessions.routes()
+    return routes
+
+
+def create_app(settings: Settings, *, migrate: bool | None = None) -> Starlette:
+    """Build the app. With `migrate` (default: on for SQLite) the schema is brought up to
+    date at start-up; on PostgreSQL run `paygate db upgrade` as a release step."""
+    run_migrations = settings.is_sqlite if migrate is None else migrate
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if run_migrations:
+            await upgrade_async(settings.database_url)
+        runtime = Runtime.build(settings)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = Starlette(
+        routes=build_routes(),
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=str(resource_dir("templates")))
+    return app
+
+
+def app_from_env() -> Starlette:
+    """uvicorn --factory entry point (the Procfile uses it)."""
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

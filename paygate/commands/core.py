@@ -1,0 +1,96 @@
+"""serve, db, token."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from paygate.domain.principals import Role
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser("serve", help="serve paygate with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="uvicorn worker processes (needs PostgreSQL and Redis for >1)")
+    serve.set_defaults(func=cmd_serve)
+
+    db = subparsers.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply every migration").set_defaults(func=cmd_db_upgrade)
+    down = db_sub.add_parser("downgrade", help="roll back to a revision")
+    down.add_argument("revision")
+    down.set_defaults(func=cmd_db_downgrade)
+
+    token = subparsers.add_parser(
+        "token", help="print a signed launch token (what a host platform mints)")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--org", required=True)
+    token.add_argument("--clinic")
+    token.add_argument("--call")
+    token.add_argument("--user", required=True)
+    token.add_argument("--name", required=True)
+    token.add_argument("--email")
+    token.add_argument("--locale")
+    token.add_argument("--ttl", type=int, default=300, help="seconds (default 300)")
+    token.set_defaults(func=cmd_token)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from paygate.cli import load_settings
+    from paygate.logs import configure_logging
+    from paygate.store.database import upgrade
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.is_sqlite:
+        if args.workers > 1:
+            print("paygate: several workers need PostgreSQL (PAYGATE_DATABASE_URL)")
+            return 2
+        upgrade(settings.database_url)
+    print(f"paygate serving on http://{args.host}:{args.port}", flush=True)
+    if args.workers > 1:
+        uvicorn.run("paygate.app:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, proxy_headers=True, log_config=None)
+        return 0
+    from paygate.app import create_app
+
+    uvicorn.run(create_app(settings, migrate=False), host=args.host, port=args.port,
+                proxy_headers=True, log_config=None)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from paygate.cli import load_settings
+    from paygate.store.database import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_db_downgrade(args: argparse.Namespace) -> int:
+    from paygate.cli import load_settings
+    from paygate.store.database import downgrade
+
+    downgrade(load_settings().database_url, args.revision)
+    print(f"database rolled back to {args.revision}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from paygate.cli import load_settings
+    from paygate.services.tokens import TokenSigner
+
+    settings = load_settings()
+    signer = TokenSigner(settings.secret_key, settings.launch_token_max_ttl)
+    print(signer.mint_launch(
+        role=Role(args.role), org_id=args.org, user_id=args.user, name=args.name,
+        clinic_id=args.clinic, call_id=args.call, email=args.email, locale=args.locale,
+        ttl=args.ttl,
+    ))
+    return 0

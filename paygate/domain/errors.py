@@ -1,0 +1,78 @@
+"""Domain errors. They say what went wrong; paygate.web.errors decides the HTTP status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error paygate reports to a user. `code` is stable for API clients."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    code = "invalid_request"
+
+
+class InvalidAmount(InvalidInput):
+    code = "invalid_amount"
+
+
+class UnsupportedCurrency(InvalidInput):
+    code = "unsupported_currency"
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+
+
+class InvalidToken(NotAuthenticated):
+    code = "invalid_token"
+
+
+class TokenExpired(InvalidToken):
+    code = "token_expired"
+
+
+class TokenReplayed(InvalidToken):
+    code = "token_already_used"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request is valid but the thing is not in a state that allows it."""
+
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class AddonNotEnabled(Conflict):
+    code = "addon_not_enabled"
+
+
+class AccountNotLinked(Conflict):
+    code = "stripe_account_not_linked"
+
+
+class PaymentProviderError(DomainError):
+    """Stripe refused or failed; message is safe to show to a clinician."""
+
+    code = "payment_provider_error"
+
+
+class PaymentProviderUnavailable(PaymentProviderError):
+    code = "payment_provider_unavailable"

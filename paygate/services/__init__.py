@@ -1,0 +1,1 @@
+"""Use cases: what paygate does, expressed over the domain and the adapters."""

@@ -1,0 +1,115 @@
+"""Launch tokens (minted by the host platform) and the access tokens they are exchanged for.
+
+Both are itsdangerous signatures with one salt per purpose, so a token made for one purpose
+never verifies as another.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from paygate.domain.errors import InvalidInput, InvalidToken, TokenExpired
+from paygate.domain.principals import Principal, Role, validate_claims
+
+LAUNCH_SALT = "paygate.launch.v1"
+ACCESS_SALT = "paygate.access.v1"
+STATE_SALT = "paygate.oauth-state.v1"
+
+
+@dataclass(frozen=True)
+class LaunchClaims:
+    principal: Principal
+    jti: str
+    expires_at: int
+
+
+class TokenSigner:
+    def __init__(self, secret_key: str, launch_max_ttl: int = 24 * 3600) -> None:
+        self._launch = URLSafeTimedSerializer(secret_key, salt=LAUNCH_SALT)
+        self._access = URLSafeTimedSerializer(secret_key, salt=ACCESS_SALT)
+        self._secret_key = secret_key
+        self._launch_max_ttl = launch_max_ttl
+
+    def serializer(self, salt: str) -> URLSafeTimedSerializer:
+        """A serializer for another purpose (OAuth state, CSRF, ...), with its own salt."""
+        return URLSafeTimedSerializer(self._secret_key, salt=salt)
+
+    # -- launch tokens -----------------------------------------------------------------
+    def mint_launch(self, *, role: Role, org_id: str, user_id: str, name: str,
+                    clinic_id: str | None = None, call_id: str | None = None,
+                    email: str | None = None, locale: str | None = None,
+                    ttl: int = 300) -> str:
+        validate_claims(role, org_id, clinic_id, call_id)
+        if not user_id:
+            raise InvalidInput("A user id is required.", field="user")
+        if not 0 < ttl <= self._launch_max_ttl:
+            raise InvalidInput(
+                f"The lifetime must be 1 to {self._launch_max_ttl} seconds.", field="ttl"
+            )
+        claims = {
+            "sub": user_id, "name": name, "role": role.value, "org": org_id,
+            "clinic": clinic_id, "call": call_id, "email": email, "locale": locale,
+            "exp": int(time.time()) + ttl, "jti": secrets.token_urlsafe(16),
+        }
+        return self._launch.dumps({k: v for k, v in claims.items() if v is not None})
+
+    def read_launch(self, token: str) -> LaunchClaims:
+        data = _loads(self._launch, token, self._launch_max_ttl, "launch token")
+        principal = _principal(data)
+        jti = data.get("jti")
+        if not isinstance(jti, str) or not jti:
+            raise InvalidToken("The launch token has no id.")
+        return LaunchClaims(principal=principal, jti=jti, expires_at=int(data["exp"]))
+
+    # -- access tokens -----------------------------------------------------------------
+    def mint_access(self, principal: Principal, session_id: str, expires_at: int) -> str:
+        return self._access.dumps({
+            "sid": session_id, "sub": principal.user_id, "name": principal.name,
+            "role": principal.role.value, "org": principal.org_id,
+            "clinic": principal.clinic_id, "call": principal.call_id,
+            "email": principal.email, "locale": principal.locale, "exp": expires_at,
+        })
+
+    def read_access(self, token: str, max_ttl: int) -> Principal:
+        data = _loads(self._access, token, max_ttl, "access token")
+        return _principal(data, session_id=str(data.get("sid", "")))
+
+
+def _loads(serializer: URLSafeTimedSerializer, token: str, max_age: int,
+           what: str) -> dict[str, Any]:
+    if not token or len(token) > 4096:
+        raise InvalidToken(f"The {what} is missing or malformed.")
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise TokenExpired(f"The {what} has expired.") from None
+    except BadSignature:
+        raise InvalidToken(f"The {what} is not valid.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("exp"), int):
+        raise InvalidToken(f"The {what} is malformed.")
+    if data["exp"] < time.time():
+        raise TokenExpired(f"The {what} has expired.")
+    return data
+
+
+def _principal(data: dict[str, Any], session_id: str = "") -> Principal:
+    try:
+        role = Role(data["role"])
+        principal = Principal(
+            user_id=str(data["sub"]), name=str(data.get("name", "")), role=role,
+            org_id=str(data.get("org") or ""), clinic_id=data.get("clinic"),
+            call_id=data.get("call"), email=data.get("email"), locale=data.get("locale"),
+            session_id=session_id,
+        )
+    except (KeyError, ValueError):
+        raise InvalidToken("The token's claims are malformed.") from None
+    try:
+        validate_claims(role, principal.org_id, principal.clinic_id, principal.call_id)
+    except InvalidInput as exc:
+        raise InvalidToken(f"The token's claims are incomplete: {exc.message}") from None
+    return principal

@@ -1,0 +1,213 @@
+"""Settings: read once from the environment into a frozen object passed to create_app."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
+DEFAULT_STRIPE_CONNECT_BASE = "https://connect.stripe.com"
+DEFAULT_STRIPE_JS_URL = "https://js.stripe.com/v3/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: str
+    database_url: str
+    data_dir: Path = Path(".paygate")
+    broadcast_url: str = "memory://"
+    public_url: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_client_id: str | None = None
+    stripe_webhook_secrets: tuple[str, ...] = ()
+    stripe_api_base: str = DEFAULT_STRIPE_API_BASE
+    stripe_connect_base: str = DEFAULT_STRIPE_CONNECT_BASE
+    stripe_js_url: str = DEFAULT_STRIPE_JS_URL
+    smtp_url: str | None = None
+    mail_from: str = "paygate <no-reply@localhost>"
+    log_level: str = "INFO"
+    log_format: str = "json"
+    access_token_ttl: int = 4 * 3600
+    admin_session_ttl: int = 8 * 3600
+    launch_token_max_ttl: int = 24 * 3600
+    payment_request_ttl: int = 30 * 60
+    run_workers: bool = True
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def stripe_configured(self) -> bool:
+        return bool(self.stripe_secret_key and self.stripe_publishable_key)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return bool(self.public_url and self.public_url.startswith("https://"))
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        env = _Env(environ)
+        data_dir = Path(env.get("PAYGATE_DATA_DIR") or ".paygate")
+        return cls(
+            secret_key=env.secret_key("PAYGATE_SECRET_KEY", data_dir),
+            database_url=env.database_url("PAYGATE_DATABASE_URL", data_dir),
+            data_dir=data_dir,
+            broadcast_url=env.url(
+                "PAYGATE_BROADCAST_URL", default="memory://",
+                schemes=("memory", "redis", "rediss", "postgres", "postgresql"),
+            ),
+            public_url=env.optional_url("PAYGATE_PUBLIC_URL"),
+            allowed_origins=env.origins("PAYGATE_ALLOWED_ORIGINS"),
+            stripe_secret_key=env.prefixed("PAYGATE_STRIPE_SECRET_KEY", ("sk_", "rk_")),
+            stripe_publishable_key=env.prefixed("PAYGATE_STRIPE_PUBLISHABLE_KEY", ("pk_",)),
+            stripe_client_id=env.prefixed("PAYGATE_STRIPE_CLIENT_ID", ("ca_",)),
+            stripe_webhook_secrets=env.webhook_secrets("PAYGATE_STRIPE_WEBHOOK_SECRET"),
+            stripe_api_base=env.url("PAYGATE_STRIPE_API_BASE", DEFAULT_STRIPE_API_BASE),
+            stripe_connect_base=env.url(
+                "PAYGATE_STRIPE_CONNECT_BASE", DEFAULT_STRIPE_CONNECT_BASE
+            ),
+            stripe_js_url=env.url("PAYGATE_STRIPE_JS_URL", DEFAULT_STRIPE_JS_URL),
+            smtp_url=env.optional_url("PAYGATE_SMTP_URL", schemes=("smtp", "smtps")),
+            mail_from=env.get("PAYGATE_MAIL_FROM") or "paygate <no-reply@localhost>",
+            log_level=env.choice(
+                "PAYGATE_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
+            ),
+            log_format=env.choice("PAYGATE_LOG_FORMAT", ("json", "text"), "json"),
+            access_token_ttl=env.seconds("PAYGATE_ACCESS_TOKEN_TTL", 4 * 3600),
+            admin_session_ttl=env.seconds("PAYGATE_ADMIN_SESSION_TTL", 8 * 3600),
+            payment_request_ttl=env.seconds("PAYGATE_PAYMENT_REQUEST_TTL", 30 * 60),
+            run_workers=env.flag("PAYGATE_RUN_WORKERS", True),
+        )
+
+
+class _Env:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def get(self, name: str) -> str | None:
+        value = self._environ.get(name)
+        return value.strip() if value and value.strip() else None
+
+    def secret_key(self, name: str, data_dir: Path) -> str:
+        value = self.get(name)
+        if value is None:
+            return _local_secret_key(data_dir)
+        if len(value) < 32:
+            raise SettingsError(f"{name} must be at least 32 characters long.")
+        return value
+
+    def database_url(self, name: str, data_dir: Path) -> str:
+        value = self.get(name)
+        if value is None:
+            return f"sqlite+aiosqlite:///{data_dir / 'paygate.db'}"
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        mapping = {
+            "sqlite": "sqlite+aiosqlite", "sqlite+aiosqlite": "sqlite+aiosqlite",
+            "postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg",
+            "postgresql+asyncpg": "postgresql+asyncpg",
+        }
+        if scheme not in mapping:
+            raise SettingsError(
+                f"{name} must be a sqlite:/// or postgresql:// URL, not {scheme or value!r}."
+            )
+        return mapping[scheme] + value[len(scheme):]
+
+    def url(self, name: str, default: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+        return self.optional_url(name, schemes) or default
+
+    def optional_url(
+        self, name: str, schemes: tuple[str, ...] = ("http", "https")
+    ) -> str | None:
+        value = self.get(name)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or (not parts.netloc and parts.scheme != "memory"):
+            allowed = ", ".join(f"{s}://" for s in schemes)
+            raise SettingsError(f"{name} must be a URL starting with {allowed}")
+        return value.rstrip("/") if parts.scheme in ("http", "https") else value
+
+    def origins(self, name: str) -> tuple[str, ...]:
+        value = self.get(name)
+        if value is None:
+            return ()
+        result = []
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            parts = urlsplit(item)
+            if item != "*" and (parts.scheme not in ("http", "https") or not parts.netloc
+                                or parts.path not in ("", "/")):
+                raise SettingsError(
+                    f"{name}: {item!r} is not an origin like https://video.example.com"
+                )
+            result.append(item.rstrip("/"))
+        return tuple(result)
+
+    def prefixed(self, name: str, prefixes: tuple[str, ...]) -> str | None:
+        value = self.get(name)
+        if value is not None and not value.startswith(prefixes):
+            raise SettingsError(f"{name} must start with {' or '.join(prefixes)}")
+        return value
+
+    def webhook_secrets(self, name: str) -> tuple[str, ...]:
+        value = self.get(name)
+        if value is None:
+            return ()
+        items = tuple(part.strip() for part in value.split(",") if part.strip())
+        for item in items:
+            if not item.startswith("whsec_"):
+                raise SettingsError(f"{name}: every secret must start with whsec_")
+        return items
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.get(name)
+        if value is None:
+            return default
+        if value not in allowed and value.upper() not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}")
+        return value.upper() if value.upper() in allowed else value
+
+    def seconds(self, name: str, default: int) -> int:
+        value = self.get(name)
+        if value is None:
+            return default
+        if not value.isdigit() or int(value) <= 0:
+            raise SettingsError(f"{name} must be a whole number of seconds above 0")
+        return int(value)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.get(name)
+        if value is None:
+            return default
+        if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise SettingsError(f"{name} must be true or false")
+        return value.lower() in ("1", "true", "yes")
+
+
+def _local_secret_key(data_dir: Path) -> str:
+    """The embedded default: one generated key kept in the data folder, so `paygate token`
+    and `paygate serve` agree. Production sets PAYGATE_SECRET_KEY."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,1 @@
+"""SQL storage (SQLAlchemy 2 async): SQLite by default, PostgreSQL by URL."""

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket edge: routes stay a few lines and call services."""
