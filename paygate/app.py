@@ -16,7 +16,7 @@ from paygate.resources import resource_dir
 from paygate.runtime import Runtime
 from paygate.settings import Settings
 from paygate.store.database import upgrade_async
-from paygate.web import health, sessions
+from paygate.web import health, sessions, webhooks
 from paygate.web.errors import EXCEPTION_HANDLERS
 from paygate.web.middleware import SecurityHeadersMiddleware
 from paygate.web.openapi import openapi_endpoint
@@ -26,6 +26,7 @@ def build_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [Route("/openapi.json", openapi_endpoint, methods=["GET"])]
     routes += health.routes()
     routes += sessions.routes()
+    routes += webhooks.routes()
     return routes
 
 
@@ -49,7 +50,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> Starlette:
     app = Starlette(
         routes=build_routes(),
         middleware=[Middleware(SecurityHeadersMiddleware)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
+from paygate.adapters.broadcast import make_broadcast
+from paygate.services.outbox import Outbox
+from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
 from paygate.services.sessions import SessionService
 from paygate.services.tokens import TokenSigner
+from paygate.services.webhooks import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database
+
+logger = logging.getLogger("paygate.runtime")
+
+
+def make_gateway(settings: Settings) -> PaymentGateway | None:
+    if not settings.stripe_secret_key:
+        return None
+    from paygate.adapters.stripe_gateway import StripeGateway
+
+    return StripeGateway(
+        secret_key=settings.stripe_secret_key,
+        publishable_key=settings.stripe_publishable_key,
+        client_id=settings.stripe_client_id,
+        webhook_secrets=settings.stripe_webhook_secrets,
+        api_base=settings.stripe_api_base,
+        connect_base=settings.stripe_connect_base,
+    )
+
+
+def make_mail_transport(settings: Settings) -> MailTransport | None:
+    if not settings.smtp_url:
+        return None
+    from paygate.adapters.smtp import SmtpTransport
+
+    return SmtpTransport(settings.smtp_url)
 
 
 @dataclass
@@ -16,17 +51,43 @@ class Runtime:
     db: Database
     signer: TokenSigner
     sessions: SessionService
+    gateway: PaymentGateway | None
+    broadcast: Broadcast
+    outbox: Outbox
+    webhooks: WebhookService
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         db = Database(settings.database_url)
         signer = TokenSigner(settings.secret_key, settings.launch_token_max_ttl)
-        sessions = SessionService(db, signer, settings.access_token_ttl,
-                                  settings.admin_session_ttl)
-        return cls(settings=settings, db=db, signer=signer, sessions=sessions)
+        gateway = make_gateway(settings)
+        domain = urlsplit(settings.public_url or "http://paygate.local").hostname
+        return cls(
+            settings=settings, db=db, signer=signer,
+            sessions=SessionService(db, signer, settings.access_token_ttl,
+                                    settings.admin_session_ttl),
+            gateway=gateway,
+            broadcast=make_broadcast(settings.broadcast_url),
+            outbox=Outbox(db, make_mail_transport(settings), settings.mail_from,
+                          domain=domain or "paygate.local"),
+            webhooks=WebhookService(db, gateway),
+        )
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=name))
 
     async def start(self) -> None:
-        """Start background work (workers, subscriptions)."""
+        await self.broadcast.connect()
+        if self.settings.run_workers:
+            self.spawn(self.outbox.run(), "outbox")
 
     async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.broadcast.disconnect()
         await self.db.close()

@@ -57,7 +57,7 @@ def render_error_page(request: Request, status: int, title: str, message: str) -
                 request, "error.html", {"title": title, "message": message},
                 status_code=status,
             )
-        except Exception:  # noqa: BLE001 - fall back to plain HTML below
+        except Exception:
             logger.exception("error page failed to render")
     from html import escape
 

@@ -25,7 +25,7 @@ class UserOut(BaseModel):
 
 class SessionOut(BaseModel):
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_at: datetime
     role: str
     user: UserOut

@@ -1,0 +1,1 @@
+"""Adapters to what crosses a boundary: Stripe, SMTP, broadcast. Chosen by settings."""

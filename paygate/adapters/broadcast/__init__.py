@@ -1,0 +1,20 @@
+"""Broadcast backends, chosen by the scheme of PAYGATE_BROADCAST_URL (imported lazily)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from paygate.services.ports import Broadcast
+
+
+def make_broadcast(url: str) -> Broadcast:
+    scheme = urlsplit(url).scheme
+    if scheme == "memory":
+        from paygate.adapters.broadcast.memory import MemoryBroadcast
+
+        return MemoryBroadcast()
+    if scheme in ("redis", "rediss"):
+        from paygate.adapters.broadcast.redis import RedisBroadcast
+
+        return RedisBroadcast(url)
+    raise ValueError(f"no broadcast backend for {scheme}://")

@@ -1,0 +1,212 @@
+"""PaymentGateway over the official stripe SDK (async methods, httpx transport).
+
+The same code talks to real Stripe or to paygate's sandbox: only the base URLs differ.
+Stripe's exceptions are mapped here to paygate's domain errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import stripe
+from stripe.params import (
+    PaymentIntentCreateParams,
+    PaymentIntentListParams,
+    RefundCreateParams,
+)
+
+from paygate.domain.errors import (
+    AccountNotLinked,
+    InvalidInput,
+    NotFound,
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+)
+from paygate.services.ports import AccountInfo, IntentInfo, RefundInfo
+
+T = TypeVar("T")
+UNAVAILABLE = "Stripe is not answering, try again."
+
+
+class StripeGateway:
+    def __init__(self, *, secret_key: str, publishable_key: str | None, client_id: str | None,
+                 webhook_secrets: tuple[str, ...], api_base: str, connect_base: str,
+                 timeout: float = 10.0, max_retries: int = 2, tolerance: int = 300) -> None:
+        self.publishable_key = publishable_key
+        self.livemode = secret_key.startswith(("sk_live_", "rk_live_"))
+        self._client_id = client_id
+        self._connect_base = connect_base.rstrip("/")
+        self._webhook_secrets = webhook_secrets
+        self._tolerance = tolerance
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base, "connect": connect_base},
+            http_client=stripe.HTTPXClient(timeout=timeout, allow_sync_methods=False),
+            max_network_retries=max_retries,
+        )
+
+    async def _call(self, awaitable: Awaitable[T]) -> T:
+        try:
+            return await awaitable
+        except stripe.CardError as exc:
+            raise PaymentProviderError(exc.user_message or "The card was declined.") from None
+        except (stripe.APIConnectionError, stripe.RateLimitError):
+            raise PaymentProviderUnavailable(UNAVAILABLE) from None
+        except stripe.PermissionError:
+            raise AccountNotLinked(
+                "The clinic's Stripe account no longer allows paygate to act for it."
+            ) from None
+        except stripe.oauth_error.OAuthError as exc:
+            raise InvalidInput(exc.user_message or "Stripe refused the authorization.") from None
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                raise NotFound(exc.user_message or "Stripe has no such object.") from None
+            raise InvalidInput(exc.user_message or "Stripe refused the request.",
+                               field=exc.param) from None
+        except stripe.AuthenticationError:
+            raise PaymentProviderError("paygate's Stripe key was refused.") from None
+        except stripe.StripeError as exc:
+            if exc.http_status is None or exc.http_status >= 500:
+                raise PaymentProviderUnavailable(UNAVAILABLE) from None
+            raise PaymentProviderError(exc.user_message or "Stripe refused the request.") from None
+
+    # -- Connect ------------------------------------------------------------------------
+    def authorize_url(self, state: str, redirect_uri: str) -> str:
+        query = urlencode({"response_type": "code", "client_id": self._client_id or "",
+                           "scope": "read_write", "state": state,
+                           "redirect_uri": redirect_uri})
+        return f"{self._connect_base}/oauth/authorize?{query}"
+
+    async def exchange_oauth_code(self, code: str) -> str:
+        token = await self._call(self._client.raw_request_async(
+            "post", "/oauth/token", base="connect", grant_type="authorization_code", code=code))
+        return str(token["stripe_user_id"])
+
+    async def deauthorize(self, account_id: str) -> None:
+        await self._call(self._client.raw_request_async(
+            "post", "/oauth/deauthorize", base="connect", client_id=self._client_id or "",
+            stripe_user_id=account_id))
+
+    async def retrieve_account(self, account_id: str) -> AccountInfo:
+        acct = await self._call(self._client.v1.accounts.retrieve_async(account_id))
+        return account_info(acct)
+
+    # -- PaymentIntents -----------------------------------------------------------------
+    async def create_payment_intent(
+        self, account_id: str, *, amount: int, currency: str, description: str | None,
+        metadata: Mapping[str, str], idempotency_key: str,
+    ) -> IntentInfo:
+        params: PaymentIntentCreateParams = {
+            "amount": amount, "currency": currency, "metadata": dict(metadata),
+            "automatic_payment_methods": {"enabled": True},
+        }
+        if description:
+            params["description"] = description
+        intent = await self._call(self._client.v1.payment_intents.create_async(
+            params, {"stripe_account": account_id, "idempotency_key": idempotency_key}))
+        return intent_info(intent)
+
+    async def retrieve_payment_intent(self, account_id: str, intent_id: str) -> IntentInfo:
+        intent = await self._call(self._client.v1.payment_intents.retrieve_async(
+            intent_id, {"expand": ["latest_charge", "payment_method"]},
+            {"stripe_account": account_id}))
+        return intent_info(intent)
+
+    async def cancel_payment_intent(self, account_id: str, intent_id: str,
+                                    idempotency_key: str) -> IntentInfo:
+        intent = await self._call(self._client.v1.payment_intents.cancel_async(
+            intent_id, {"cancellation_reason": "abandoned"},
+            {"stripe_account": account_id, "idempotency_key": idempotency_key}))
+        return intent_info(intent)
+
+    async def list_payment_intents(self, account_id: str,
+                                   created_gte: int) -> list[IntentInfo]:
+        found: list[IntentInfo] = []
+        params: PaymentIntentListParams = {"limit": 100, "created": {"gte": created_gte}}
+        while True:
+            page = await self._call(self._client.v1.payment_intents.list_async(
+                params, {"stripe_account": account_id}))
+            found.extend(intent_info(item) for item in page.data)
+            if not page.has_more or not page.data:  # pragma: no branch
+                return found
+            params["starting_after"] = page.data[-1].id
+
+    async def create_refund(self, account_id: str, intent_id: str, *, amount: int | None,
+                            reason: str | None, metadata: Mapping[str, str],
+                            idempotency_key: str) -> RefundInfo:
+        params: RefundCreateParams = {"payment_intent": intent_id, "metadata": dict(metadata)}
+        if amount is not None:
+            params["amount"] = amount
+        if reason:
+            params["reason"] = reason
+        refund = await self._call(self._client.v1.refunds.create_async(
+            params, {"stripe_account": account_id, "idempotency_key": idempotency_key}))
+        return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount),
+                          currency=str(refund.currency), reason=refund.reason)
+
+    # -- Webhooks -----------------------------------------------------------------------
+    def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
+        """Check the Stripe-Signature against every configured secret (rotation)."""
+        if not signature:
+            raise InvalidInput("Missing Stripe-Signature header.")
+        text = payload.decode("utf-8")
+        for secret in self._webhook_secrets:
+            try:
+                stripe.WebhookSignature.verify_header(text, signature, secret, self._tolerance)
+            except stripe.SignatureVerificationError:
+                continue
+            event = json.loads(text)
+            if not isinstance(event, dict) or not str(event.get("id", "")).startswith("evt_"):
+                raise InvalidInput("The webhook body is not a Stripe event.")
+            return event
+        raise InvalidInput("The webhook signature does not verify.")
+
+
+def _get(obj: Any, key: str) -> Any:
+    try:
+        return obj[key]
+    except (KeyError, TypeError):
+        return None
+
+
+def account_info(acct: Any) -> AccountInfo:
+    profile = _get(acct, "business_profile")
+    settings = _get(acct, "settings")
+    dashboard = _get(settings, "dashboard") if settings else None
+    name = (_get(dashboard, "display_name") if dashboard else None) or (
+        _get(profile, "name") if profile else None)
+    return AccountInfo(
+        id=str(acct["id"]), name=name, email=_get(acct, "email"),
+        country=_get(acct, "country"), default_currency=_get(acct, "default_currency"),
+        charges_enabled=bool(_get(acct, "charges_enabled")),
+        payouts_enabled=bool(_get(acct, "payouts_enabled")),
+        livemode=bool(_get(acct, "livemode")),
+    )
+
+
+def intent_info(intent: Any) -> IntentInfo:
+    brand = last4 = None
+    method = _get(intent, "payment_method")
+    card = _get(method, "card") if method is not None and not isinstance(method, str) else None
+    charge = _get(intent, "latest_charge")
+    if card is None and charge is not None and not isinstance(charge, str):
+        details = _get(charge, "payment_method_details")
+        card = _get(details, "card") if details else None
+    if card is not None:
+        brand, last4 = _get(card, "brand"), _get(card, "last4")
+    error = _get(intent, "last_payment_error")
+    amount_refunded = 0
+    if charge is not None and not isinstance(charge, str):
+        amount_refunded = int(_get(charge, "amount_refunded") or 0)
+    metadata = _get(intent, "metadata")
+    return IntentInfo(
+        id=str(intent["id"]), status=str(intent["status"]), amount=int(intent["amount"]),
+        currency=str(intent["currency"]), client_secret=_get(intent, "client_secret"),
+        amount_received=int(_get(intent, "amount_received") or 0),
+        amount_refunded=amount_refunded, card_brand=brand, card_last4=last4,
+        failure_message=_get(error, "message") if error else None,
+        latest_charge=charge if isinstance(charge, str) else _get(charge, "id"),
+        metadata=dict(metadata) if metadata else {}, created=int(_get(intent, "created") or 0),
+    )

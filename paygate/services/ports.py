@@ -1,0 +1,94 @@
+"""The short interfaces services need from the outside world (adapters implement them)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: str
+    name: str | None
+    email: str | None
+    country: str | None
+    default_currency: str | None
+    charges_enabled: bool
+    payouts_enabled: bool
+    livemode: bool
+
+
+@dataclass(frozen=True)
+class IntentInfo:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    client_secret: str | None = None
+    amount_received: int = 0
+    amount_refunded: int = 0
+    card_brand: str | None = None
+    card_last4: str | None = None
+    failure_message: str | None = None
+    latest_charge: str | None = None
+    metadata: Mapping[str, str] | None = None
+    created: int = 0
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    reason: str | None
+
+
+class PaymentGateway(Protocol):
+    """What paygate asks of Stripe."""
+
+    publishable_key: str | None
+    livemode: bool
+
+    async def exchange_oauth_code(self, code: str) -> str: ...
+    async def deauthorize(self, account_id: str) -> None: ...
+    async def retrieve_account(self, account_id: str) -> AccountInfo: ...
+    async def create_payment_intent(
+        self, account_id: str, *, amount: int, currency: str, description: str | None,
+        metadata: Mapping[str, str], idempotency_key: str,
+    ) -> IntentInfo: ...
+    async def retrieve_payment_intent(self, account_id: str, intent_id: str) -> IntentInfo: ...
+    async def cancel_payment_intent(self, account_id: str, intent_id: str,
+                                    idempotency_key: str) -> IntentInfo: ...
+    async def list_payment_intents(self, account_id: str,
+                                   created_gte: int) -> list[IntentInfo]: ...
+    async def create_refund(self, account_id: str, intent_id: str, *, amount: int | None,
+                            reason: str | None, metadata: Mapping[str, str],
+                            idempotency_key: str) -> RefundInfo: ...
+    def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]: ...
+    def authorize_url(self, state: str, redirect_uri: str) -> str: ...
+
+
+class Broadcast(Protocol):
+    """Fan-out of small notices to every instance's subscribers of a channel."""
+
+    async def connect(self) -> None: ...
+    async def disconnect(self) -> None: ...
+    async def publish(self, channel: str, message: str) -> None: ...
+    def subscribe(self, channel: str) -> AsyncIterator[str]: ...
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    text: str
+    html: str | None
+    message_id: str
+    sender: str
+    reply_to: str | None = None
+
+
+class MailTransport(Protocol):
+    async def send(self, email: OutgoingEmail) -> None: ...

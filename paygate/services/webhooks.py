@@ -1,0 +1,114 @@
+"""Stripe webhooks: verify, store in the inbox before acknowledging, then apply.
+
+Handlers are registered per event type by the services that own the facts (payments,
+Connect links). They must be idempotent: an event can arrive twice, late or out of order."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from paygate.domain.errors import PaymentProviderError
+from paygate.logs import log_event
+from paygate.services.ports import PaymentGateway
+from paygate.store.database import Database, utcnow
+from paygate.store.models import StripeAccountLink, WebhookEvent
+
+logger = logging.getLogger("paygate.webhooks")
+
+Handler = Callable[[dict[str, Any]], Awaitable[str]]
+
+
+class WebhookService:
+    def __init__(self, db: Database, gateway: PaymentGateway | None) -> None:
+        self._db = db
+        self._gateway = gateway
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, event_type: str, handler: Handler) -> None:
+        self._handlers[event_type] = handler
+
+    async def receive(self, payload: bytes, signature: str | None) -> str:
+        """Verify and store; then process. Raises if processing failed (caller answers 5xx)."""
+        if self._gateway is None:
+            raise PaymentProviderError("Stripe is not configured on this paygate.")
+        event = self._gateway.verify_webhook(payload, signature)
+        stored = await self._store(event, payload)
+        if stored == "done":
+            return "duplicate"
+        return await self.process(event)
+
+    async def _store(self, event: dict[str, Any], payload: bytes) -> str:
+        async with self._db.transaction() as tx:
+            existing = await tx.get(WebhookEvent, event["id"])
+            if existing is not None:
+                return "done" if existing.processed_at is not None else "pending"
+            try:
+                async with tx.begin_nested():
+                    tx.add(WebhookEvent(
+                        id=event["id"], type=str(event.get("type", "")),
+                        account=event.get("account"), livemode=bool(event.get("livemode")),
+                        payload=payload.decode("utf-8"), received_at=utcnow(), attempts=0,
+                    ))
+            except IntegrityError:
+                return "pending"
+        return "new"
+
+    async def process(self, event: dict[str, Any]) -> str:
+        event_id = event["id"]
+        try:
+            outcome = await self._apply(event)
+        except Exception as exc:
+            async with self._db.transaction() as tx:
+                await tx.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
+                    attempts=WebhookEvent.attempts + 1, last_error=repr(exc)[:2000]))
+            log_event(logger, "webhook processing failed", logging.ERROR,
+                      event_id=event_id, type=event.get("type"), error=repr(exc))
+            raise
+        async with self._db.transaction() as tx:
+            await tx.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
+                attempts=WebhookEvent.attempts + 1, processed_at=utcnow(), outcome=outcome,
+                last_error=None))
+        log_event(logger, "webhook processed", event_id=event_id, type=event.get("type"),
+                  account=event.get("account"), outcome=outcome)
+        return outcome
+
+    async def _apply(self, event: dict[str, Any]) -> str:
+        assert self._gateway is not None
+        if bool(event.get("livemode")) != self._gateway.livemode:
+            return "ignored_wrong_livemode"
+        handler = self._handlers.get(str(event.get("type")))
+        if handler is None:
+            return "ignored_type"
+        account = event.get("account")
+        if account and not await self._known_account(account):
+            log_event(logger, "webhook for an unknown account", logging.WARNING,
+                      event_id=event["id"], account=account)
+            return "ignored_unknown_account"
+        return await handler(event)
+
+    async def _known_account(self, account: str) -> bool:
+        async with self._db.sessions() as tx:
+            found = await tx.scalar(select(StripeAccountLink.id).where(
+                StripeAccountLink.account_id == account).limit(1))
+        return found is not None
+
+    async def retry_pending(self, limit: int = 100) -> int:
+        """Re-apply stored events whose processing failed (the reconciler calls this)."""
+        async with self._db.sessions() as tx:
+            rows = (await tx.scalars(select(WebhookEvent).where(
+                WebhookEvent.processed_at.is_(None)).order_by(WebhookEvent.received_at)
+                .limit(limit))).all()
+        done = 0
+        for row in rows:
+            try:
+                await self.process(json.loads(row.payload))
+                done += 1
+            except Exception:  # noqa: S112 - process() logged it; the next pass retries
+                continue
+        return done

@@ -1,0 +1,195 @@
+"""Shared fixtures: real servers on 127.0.0.1 (sandbox Stripe, aiosmtpd, paygate, Postgres).
+
+`stack` gives one test a whole world: its own Stripe sandbox, SMTP server and paygate on
+free ports, wired as in production but for the base URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from paygate.domain.principals import Role
+from paygate.services.tokens import TokenSigner
+from paygate.settings import Settings
+from tests.mailbox import MailServer
+from tests.servers import free_port, serve_asgi
+
+POSTGRES_URL = os.environ.get("PAYGATE_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("PAYGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET_KEY = "test-secret-key-" + "x" * 32
+STRIPE_SECRET = "sk_test_paygate_tests"
+STRIPE_PUBLISHABLE = "pk_test_paygate_tests"
+STRIPE_CLIENT_ID = "ca_paygate_tests"
+
+
+def _service_missing(what: str, error: Exception) -> None:
+    """Skip where the service is absent on a developer machine; fail in CI."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is required in CI but unreachable: {error}")
+    pytest.skip(f"{what} not reachable on this machine ({error}); CI runs these")
+
+
+# -- databases -------------------------------------------------------------------------
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"paygate_t_{secrets.token_hex(6)}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, Exception) as exc:
+        _service_missing("PostgreSQL", exc)
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as exc:
+        _service_missing("Redis", exc)
+    return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite by default; parametrize indirectly with "postgres" to run on both."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite+aiosqlite:///{tmp_path / 'paygate.db'}"
+
+
+# -- settings and tokens ---------------------------------------------------------------
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    base = Settings(secret_key=SECRET_KEY, database_url=database_url,
+                    data_dir=tmp_path, log_format="text")
+    return base.with_overrides(**overrides)
+
+
+@pytest.fixture
+def signer() -> TokenSigner:
+    return TokenSigner(SECRET_KEY)
+
+
+def mint(signer: TokenSigner, role: Role | str, *, org: str = "org_1",
+         clinic: str | None = "clinic_1", call: str | None = "call_1",
+         user: str | None = None, name: str | None = None, email: str | None = None,
+         locale: str | None = None, ttl: int = 300) -> str:
+    role = Role(role)
+    return signer.mint_launch(
+        role=role, org_id=org, user_id=user or f"{role.value}-user",
+        name=name or role.value.title(),
+        clinic_id=clinic, call_id=call if role in (Role.CLINICIAN, Role.PATIENT) else None,
+        email=email, locale=locale, ttl=ttl,
+    )
+
+
+# -- the whole world -------------------------------------------------------------------
+
+@dataclass
+class Stack:
+    url: str                 # paygate
+    sandbox_url: str         # Stripe sandbox
+    settings: Settings
+    signer: TokenSigner
+    mail: MailServer
+    stripe: stripe.StripeClient   # the platform's view of the sandbox, for assertions
+
+    def token(self, role: Role | str, **kwargs: Any) -> str:
+        return mint(self.signer, role, **kwargs)
+
+    def login(self, role: Role | str, **kwargs: Any) -> httpx.Client:
+        """An API client holding the access token of a freshly minted launch token."""
+        response = httpx.post(f"{self.url}/api/v1/sessions",
+                              json={"launch_token": self.token(role, **kwargs)})
+        assert response.status_code == 201, response.text
+        access = response.json()["access_token"]
+        return httpx.Client(base_url=self.url, timeout=15,
+                            headers={"Authorization": f"Bearer {access}"})
+
+    def connected_account(self, name: str = "Sunrise Clinic", country: str = "US",
+                          currency: str = "usd") -> str:
+        account = self.stripe.v1.accounts.create({
+            "type": "standard", "country": country, "email": "billing@sunrise.example",
+            "default_currency": currency, "business_profile": {"name": name},
+        })
+        return str(account.id)
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    server = MailServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stack_overrides() -> dict[str, Any]:
+    """Override in a test module to change paygate settings for its stack."""
+    return {}
+
+
+@pytest.fixture
+def sandbox_config_overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def stack(tmp_path: Path, database_url: str, mail_server: MailServer, signer: TokenSigner,
+          stack_overrides: dict[str, Any],
+          sandbox_config_overrides: dict[str, Any]) -> Iterator[Stack]:
+    from paygate.sandbox.app import create_sandbox_app
+
+    from paygate.app import create_app
+    from paygate.sandbox.config import SandboxConfig
+
+    paygate_port = free_port()
+    paygate_url = f"http://127.0.0.1:{paygate_port}"
+    webhook_secret = "whsec_" + secrets.token_hex(16)
+    sandbox = create_sandbox_app(SandboxConfig(
+        secret_key=STRIPE_SECRET, client_id=STRIPE_CLIENT_ID,
+        webhook_endpoints=((f"{paygate_url}/webhooks/stripe", webhook_secret),),
+        retry_schedule=(0.2, 0.5, 1.0, 2.0), **sandbox_config_overrides,
+    ))
+    with serve_asgi(sandbox) as sandbox_url:
+        settings = make_settings(
+            tmp_path, database_url, public_url=paygate_url,
+            allowed_origins=(paygate_url,),
+            stripe_secret_key=STRIPE_SECRET, stripe_publishable_key=STRIPE_PUBLISHABLE,
+            stripe_client_id=STRIPE_CLIENT_ID, stripe_webhook_secrets=(webhook_secret,),
+            stripe_api_base=sandbox_url, stripe_connect_base=sandbox_url,
+            stripe_js_url=f"{sandbox_url}/v3/", smtp_url=mail_server.url,
+            mail_from="Sunrise via paygate <payments@paygate.test>",
+        ).with_overrides(**stack_overrides)
+        app = create_app(settings, migrate=True)
+        with serve_asgi(app, port=paygate_port):
+            client = stripe.StripeClient(
+                STRIPE_SECRET, base_addresses={"api": sandbox_url, "connect": sandbox_url})
+            yield Stack(url=paygate_url, sandbox_url=sandbox_url, settings=settings,
+                        signer=signer, mail=mail_server, stripe=client)
