@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -16,7 +16,7 @@ from paygate.resources import resource_dir
 from paygate.runtime import Runtime
 from paygate.settings import Settings
 from paygate.store.database import upgrade_async
-from paygate.web import health, sessions, webhooks
+from paygate.web import admin, health, payments, realtime, sessions, webhooks, widget
 from paygate.web.errors import EXCEPTION_HANDLERS
 from paygate.web.middleware import SecurityHeadersMiddleware
 from paygate.web.openapi import openapi_endpoint
@@ -27,12 +27,18 @@ def build_routes() -> list[BaseRoute]:
     routes += health.routes()
     routes += sessions.routes()
     routes += webhooks.routes()
+    routes += payments.routes()
+    routes += realtime.routes()
+    routes += widget.routes()
+    routes += admin.routes()
     return routes
 
 
-def create_app(settings: Settings, *, migrate: bool | None = None) -> Starlette:
+def create_app(settings: Settings, *, migrate: bool | None = None,
+               extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """Build the app. With `migrate` (default: on for SQLite) the schema is brought up to
-    date at start-up; on PostgreSQL run `paygate db upgrade` as a release step."""
+    date at start-up; on PostgreSQL run `paygate db upgrade` as a release step.
+    `extra_routes` come first (the demo adds its room and mail pages)."""
     run_migrations = settings.is_sqlite if migrate is None else migrate
 
     @asynccontextmanager
@@ -48,7 +54,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> Starlette:
             await runtime.close()
 
     app = Starlette(
-        routes=build_routes(),
+        routes=[*extra_routes, *build_routes()],
         middleware=[Middleware(SecurityHeadersMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

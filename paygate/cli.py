@@ -14,6 +14,9 @@ from paygate.settings import Settings, SettingsError
 # Modules that add subcommands; each defines register(subparsers).
 COMMAND_MODULES = (
     "paygate.commands.core",
+    "paygate.commands.clinics",
+    "paygate.commands.demo",
+    "paygate.commands.reconcile",
     "paygate.sandbox.cli",
 )
 

@@ -11,7 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from paygate.adapters.broadcast import make_broadcast
+from paygate.services.cases import CaseService
+from paygate.services.clinics import ClinicService
 from paygate.services.outbox import Outbox
+from paygate.services.payments import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
 from paygate.services.sessions import SessionService
 from paygate.services.tokens import TokenSigner
@@ -55,6 +58,9 @@ class Runtime:
     broadcast: Broadcast
     outbox: Outbox
     webhooks: WebhookService
+    payments: PaymentService
+    clinics: ClinicService
+    cases: CaseService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -63,15 +69,20 @@ class Runtime:
         signer = TokenSigner(settings.secret_key, settings.launch_token_max_ttl)
         gateway = make_gateway(settings)
         domain = urlsplit(settings.public_url or "http://paygate.local").hostname
+        broadcast = make_broadcast(settings.broadcast_url)
+        outbox = Outbox(db, make_mail_transport(settings), settings.mail_from,
+                        domain=domain or "paygate.local")
+        webhooks = WebhookService(db, gateway)
+        payments = PaymentService(db, gateway, broadcast, outbox, settings)
+        clinics = ClinicService(db, gateway, outbox, settings, payments)
+        payments.register_webhooks(webhooks)
+        clinics.register_webhooks(webhooks)
         return cls(
             settings=settings, db=db, signer=signer,
             sessions=SessionService(db, signer, settings.access_token_ttl,
                                     settings.admin_session_ttl),
-            gateway=gateway,
-            broadcast=make_broadcast(settings.broadcast_url),
-            outbox=Outbox(db, make_mail_transport(settings), settings.mail_from,
-                          domain=domain or "paygate.local"),
-            webhooks=WebhookService(db, gateway),
+            gateway=gateway, broadcast=broadcast, outbox=outbox, webhooks=webhooks,
+            payments=payments, clinics=clinics, cases=CaseService(db, outbox, settings),
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
