@@ -1,0 +1,37 @@
+"""Logs never carry a card number, a Stripe secret or a token."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from paygate.logs import JsonFormatter, RedactingFilter, log_event, redact
+
+
+@pytest.mark.parametrize("secret", [
+    "4242424242424242", "4242 4242 4242 4242", "4000-0025-0000-3155", "378282246310005",
+    "sk_test_51Habc123", "sk_live_abcdef", "rk_test_xyz", "whsec_abc123",
+    "pi_3Labc_secret_XYZ123",
+    ".eJyrViouTVKyUio1VNJRykvMTQWyXYoUHIG8ovwcEC85.awOBbg.TUvrjfEjCV1a-J7wmKKkT2IwhVI",
+])
+def test_redact_removes_secrets(secret: str) -> None:
+    assert secret not in redact(f"something {secret} happened")
+
+
+def test_redact_keeps_ordinary_numbers() -> None:
+    assert redact("amount 1250 for 12 items, id 1234567890123") == \
+        "amount 1250 for 12 items, id 1234567890123"
+
+
+def test_log_lines_are_json_and_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("paygate.test")
+    record = logger.makeRecord("paygate.test", logging.INFO, __file__, 1,
+                               "paid with %s", ("4242424242424242",), None,
+                               extra={"fields": {"key": "sk_test_123abc", "amount": 1250}})
+    assert RedactingFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert "4242424242424242" not in line["msg"] and line["amount"] == "1250"
+    assert "sk_test_123abc" not in json.dumps(line)
+    log_event(logger, "still works", amount=5)
