@@ -193,3 +193,35 @@ def stack(tmp_path: Path, database_url: str, mail_server: MailServer, signer: To
                 STRIPE_SECRET, base_addresses={"api": sandbox_url, "connect": sandbox_url})
             yield Stack(url=paygate_url, sandbox_url=sandbox_url, settings=settings,
                         signer=signer, mail=mail_server, stripe=client)
+
+
+# -- a real browser --------------------------------------------------------------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium_executable(playwright: Any) -> str | None:
+    """Playwright's own Chromium where installed, else Debian's package."""
+    own = Path(playwright.chromium.executable_path)
+    if own.exists():
+        return None
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the session; tests open their own contexts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        executable = chromium_executable(playwright)
+        if executable is None and not Path(playwright.chromium.executable_path).exists():
+            _service_missing("Chromium", RuntimeError("no Chromium found"))
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
+                                              headless=True)
+        yield instance
+        instance.close()
