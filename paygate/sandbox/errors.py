@@ -75,8 +75,10 @@ def authentication(message: str) -> StripeError:
 
 def redact_key(key: str) -> str:
     """Stripe shows keys as prefix, stars, last four."""
-    prefix = key[:8] if key.startswith(("sk_test_", "pk_test_", "rk_test_")) else key[:3]
-    return prefix + "*" * max(0, len(key) - len(prefix) - 4) + key[-4:]
+    prefix = key[:8] if key.startswith(("sk_test_", "pk_test_", "rk_test_")) else ""
+    if len(key) - len(prefix) <= 4:
+        return prefix + "*" * (len(key) - len(prefix))
+    return prefix + "*" * (len(key) - len(prefix) - 4) + key[-4:]
 
 
 def no_account_access(key: str, account: str) -> StripeError:

@@ -12,12 +12,12 @@ import re
 import sys
 import types
 import typing
-
-import typing_extensions
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Union
+
+import typing_extensions
 
 from paygate.sandbox.errors import StripeError, invalid_request
 

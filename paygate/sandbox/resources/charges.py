@@ -1,0 +1,183 @@
+"""Charges (made by confirming PaymentIntents) and their balance transactions."""
+
+from __future__ import annotations
+
+from paygate.domain.money import exponent
+from paygate.sandbox.cards import Decline
+from paygate.sandbox.engine import Ctx, Sandbox
+from paygate.sandbox.resources import route
+from paygate.sandbox.state import JSON, new_id, now
+
+DAY = 86_400
+
+
+def stripe_fee(amount: int, currency: str) -> int:
+    """Stripe's standard card pricing, 2.9% + 30 cents, scaled to the currency's exponent."""
+    fixed = {0: 30 if currency == "jpy" else 0, 2: 30, 3: 300}.get(exponent(currency), 30)
+    return round(amount * 29 / 1000) + fixed
+
+
+def balance_transaction(
+    sb: Sandbox, owner: str, *, amount: int, currency: str, source: str, kind: str,
+    description: str | None, fee: int = 0,
+) -> JSON:
+    created = now()
+    txn: JSON = {
+        "id": new_id("txn"),
+        "object": "balance_transaction",
+        "amount": amount,
+        "available_on": created + 2 * DAY,
+        "balance_type": "payments",
+        "created": created,
+        "currency": currency,
+        "description": description,
+        "exchange_rate": None,
+        "fee": fee,
+        "fee_details": [{"amount": fee, "application": None, "currency": currency,
+                         "description": "Stripe processing fees", "type": "stripe_fee"}]
+        if fee else [],
+        "net": amount - fee,
+        "reporting_category": kind,
+        "source": source,
+        "status": "pending",
+        "type": kind,
+    }
+    return sb.store.add(txn, owner)
+
+
+def _outcome(decline: Decline | None) -> JSON:
+    out: JSON = {"advice_code": None, "network_advice_code": None,
+                 "network_decline_code": None, "network_status": "approved_by_network",
+                 "reason": None, "risk_level": "normal", "risk_score": 32,
+                 "seller_message": "Payment complete.", "type": "authorized"}
+    if decline is not None:
+        out.update(network_status="declined_by_network", reason=decline.decline_code,
+                   seller_message=decline.seller_message, type=decline.outcome_type)
+    return out
+
+
+def new_charge(
+    sb: Sandbox, ctx: Ctx, pi: JSON, pm: JSON, owner: str, *, decline: Decline | None,
+    captured: bool, three_d_secure: bool,
+) -> JSON:
+    ch_id = new_id("ch")
+    card = pm["card"]
+    ok = decline is None
+    charge: JSON = {
+        "id": ch_id,
+        "object": "charge",
+        "amount": pi["amount"],
+        "amount_captured": pi["amount"] if ok and captured else 0,
+        "amount_refunded": 0,
+        "application": None,
+        "application_fee": None,
+        "application_fee_amount": pi.get("application_fee_amount"),
+        "balance_transaction": None,
+        "billing_details": pm["billing_details"],
+        "calculated_statement_descriptor": "SANDBOX",
+        "captured": ok and captured,
+        "created": now(),
+        "currency": pi["currency"],
+        "customer": pi.get("customer"),
+        "description": pi.get("description"),
+        "disputed": False,
+        "failure_balance_transaction": None,
+        "failure_code": decline.code if decline else None,
+        "failure_message": decline.message if decline else None,
+        "fraud_details": {},
+        "livemode": False,
+        "metadata": dict(pi.get("metadata") or {}),
+        "on_behalf_of": None,
+        "outcome": _outcome(decline),
+        "paid": ok,
+        "payment_intent": pi["id"],
+        "payment_method": pm["id"],
+        "payment_method_details": {"card": {
+            "amount_authorized": pi["amount"] if ok else None,
+            "authorization_code": None,
+            "brand": card["brand"],
+            "checks": dict(card["checks"]),
+            "country": card["country"],
+            "exp_month": card["exp_month"],
+            "exp_year": card["exp_year"],
+            "extended_authorization": {"status": "disabled"},
+            "fingerprint": card["fingerprint"],
+            "funding": card["funding"],
+            "incremental_authorization": {"status": "unavailable"},
+            "installments": None,
+            "last4": card["last4"],
+            "mandate": None,
+            "multicapture": {"status": "unavailable"},
+            "network": card["brand"],
+            "network_token": {"used": False},
+            "network_transaction_id": None,
+            "overcapture": {"maximum_amount_capturable": pi["amount"], "status": "unavailable"},
+            "regulated_status": "unregulated",
+            "three_d_secure": {
+                "authentication_flow": "challenge", "electronic_commerce_indicator": "05",
+                "exemption_indicator": None, "result": "authenticated",
+                "result_reason": None, "transaction_id": new_id("3ds"), "version": "2.2.0",
+            } if three_d_secure else None,
+            "transaction_link_id": None,
+            "wallet": None,
+        }, "type": "card"},
+        "receipt_email": pi.get("receipt_email"),
+        "receipt_number": None,
+        "receipt_url": f"{ctx.base_url}/dashboard/receipts/{ch_id}" if ok else None,
+        "refunded": False,
+        "refunds": {"object": "list", "data": [], "has_more": False,
+                    "url": f"/v1/charges/{ch_id}/refunds"},
+        "review": None,
+        "shipping": pi.get("shipping"),
+        "source": None,
+        "source_transfer": None,
+        "statement_descriptor": pi.get("statement_descriptor"),
+        "statement_descriptor_suffix": pi.get("statement_descriptor_suffix"),
+        "status": "succeeded" if ok else "failed",
+        "transfer_data": None,
+        "transfer_group": None,
+    }
+    if decline and decline.code == "incorrect_cvc":
+        charge["payment_method_details"]["card"]["checks"]["cvc_check"] = "fail"
+    sb.store.add(charge, owner)
+    if ok and captured:
+        settle(sb, charge, owner, pi["amount"])
+    return charge
+
+
+def settle(sb: Sandbox, charge: JSON, owner: str, amount: int) -> None:
+    txn = balance_transaction(
+        sb, owner, amount=amount, currency=charge["currency"], source=charge["id"],
+        kind="charge", description=charge["description"],
+        fee=stripe_fee(amount, charge["currency"]))
+    charge["balance_transaction"] = txn["id"]
+
+
+@route("GET", "/v1/charges/{ch_id}", "ChargeRetrieveParams")
+def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, ch_id: str) -> JSON:
+    return sb.respond(ctx, sb.get(ctx, "charge", ch_id), params)
+
+
+@route("GET", "/v1/charges", "ChargeListParams")
+def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
+    rows = sb.store.scan("charge", ctx.account)
+    if params.get("payment_intent"):
+        rows = [r for r in rows if r["payment_intent"] == params["payment_intent"]]
+    return sb.expand(sb.page(rows, params, "/v1/charges"), params.get("expand") or [],
+                     ctx.account)
+
+
+@route("GET", "/v1/balance_transactions/{txn_id}", "BalanceTransactionRetrieveParams")
+def retrieve_txn(sb: Sandbox, ctx: Ctx, params: JSON, txn_id: str) -> JSON:
+    return sb.respond(ctx, sb.get(ctx, "balance_transaction", txn_id), params)
+
+
+@route("GET", "/v1/balance_transactions", "BalanceTransactionListParams")
+def list_txn(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
+    rows = sb.store.scan("balance_transaction", ctx.account)
+    if params.get("source"):
+        rows = [r for r in rows if r["source"] == params["source"]]
+    if params.get("type"):
+        rows = [r for r in rows if r["type"] == params["type"]]
+    return sb.expand(sb.page(rows, params, "/v1/balance_transactions"),
+                     params.get("expand") or [], ctx.account)

@@ -1,0 +1,87 @@
+"""TEST-ONLY control endpoints under /_sandbox/: make the sandbox misbehave on purpose.
+
+Real Stripe has nothing like these; paygate's reliability tests use them to see how it copes
+with API failures, slow responses and unruly webhook delivery, without patching code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from paygate.sandbox.api import Api, ApiFault
+from paygate.sandbox.config import FAULTS
+from paygate.sandbox.engine import Sandbox
+from paygate.sandbox.resources.accounts import set_enabled
+from paygate.sandbox.webhooks import Dispatcher
+
+
+def _parts(request: Request) -> tuple[Sandbox, Api, Dispatcher]:
+    state = request.app.state
+    return state.sandbox, state.api, state.dispatcher
+
+
+def _bad(message: str) -> JSONResponse:
+    return JSONResponse({"error": {"type": "invalid_request_error", "message": message}}, 400)
+
+
+def _describe(api: Api, dispatcher: Dispatcher) -> dict[str, Any]:
+    return {
+        "api": [vars(f) for f in api.faults.api if f.count > 0],
+        "webhooks": sorted(dispatcher.faults),
+        "webhook_delay": dispatcher.delay,
+        "pending_deliveries": dispatcher.pending_count(),
+    }
+
+
+async def faults(request: Request) -> Response:
+    """POST adds API faults / sets webhook faults; DELETE clears all; GET shows them."""
+    _, api, dispatcher = _parts(request)
+    if request.method == "DELETE":
+        api.faults.api.clear()
+        dispatcher.faults.clear()
+        return JSONResponse(_describe(api, dispatcher))
+    if request.method == "POST":
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError:
+            return _bad("Send a JSON object.")
+        if not isinstance(body, dict):
+            return _bad("Send a JSON object.")
+        for spec in body.get("api", []):
+            if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+                return _bad("Each API fault needs a path.")
+            known = {"path", "method", "status", "delay", "count", "after", "error"}
+            if set(spec) - known:
+                return _bad(f"Unknown API fault keys: {sorted(set(spec) - known)}")
+            api.faults.api.append(ApiFault(**spec))
+        if "webhooks" in body:
+            wanted = set(body["webhooks"])
+            if wanted - FAULTS:
+                return _bad(f"Unknown webhook faults: {sorted(wanted - FAULTS)}")
+            dispatcher.faults = wanted
+        if "webhook_delay" in body:
+            dispatcher.delay = float(body["webhook_delay"])
+    return JSONResponse(_describe(api, dispatcher))
+
+
+async def redeliver(request: Request) -> Response:
+    _, _, dispatcher = _parts(request)
+    return JSONResponse({"redelivered": dispatcher.redeliver()})
+
+
+async def account_flags(request: Request) -> Response:
+    """Flip a connected account's onboarding state: {"charges_enabled": false}."""
+    sb, _, _ = _parts(request)
+    acct = sb.store.find(request.path_params["acct"])
+    if acct is None or acct.get("object") != "account":
+        return JSONResponse({"error": {"type": "invalid_request_error",
+                                       "message": "No such account"}}, 404)
+    body = json.loads(await request.body() or b"{}")
+    if "charges_enabled" in body:
+        set_enabled(sb, acct, bool(body["charges_enabled"]), None)
+    sb.dirty = True
+    return JSONResponse(acct)
