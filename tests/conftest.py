@@ -161,17 +161,21 @@ def sandbox_config_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, database_url: str, mail_server: MailServer, signer: TokenSigner,
-          stack_overrides: dict[str, Any],
-          sandbox_config_overrides: dict[str, Any]) -> Iterator[Stack]:
-    from paygate.sandbox.app import create_sandbox_app
+def webhook_secret() -> str:
+    """The secret the sandbox signs this test's webhooks with."""
+    return "whsec_" + secrets.token_hex(16)
 
+
+@pytest.fixture
+def stack(tmp_path: Path, database_url: str, mail_server: MailServer, signer: TokenSigner,
+          webhook_secret: str, stack_overrides: dict[str, Any],
+          sandbox_config_overrides: dict[str, Any]) -> Iterator[Stack]:
     from paygate.app import create_app
+    from paygate.sandbox.app import create_sandbox_app
     from paygate.sandbox.config import SandboxConfig
 
     paygate_port = free_port()
     paygate_url = f"http://127.0.0.1:{paygate_port}"
-    webhook_secret = "whsec_" + secrets.token_hex(16)
     sandbox = create_sandbox_app(SandboxConfig(
         secret_key=STRIPE_SECRET, client_id=STRIPE_CLIENT_ID,
         webhook_endpoints=((f"{paygate_url}/webhooks/stripe", webhook_secret),),

@@ -6,6 +6,7 @@ Stripe's exceptions are mapped here to paygate's domain errors."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -151,17 +152,36 @@ class StripeGateway:
         """Check the Stripe-Signature against every configured secret (rotation)."""
         if not signature:
             raise InvalidInput("Missing Stripe-Signature header.")
-        text = payload.decode("utf-8")
+        _refuse_future_timestamp(signature, self._tolerance)
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("The webhook body is not UTF-8.") from None
         for secret in self._webhook_secrets:
             try:
                 stripe.WebhookSignature.verify_header(text, signature, secret, self._tolerance)
             except stripe.SignatureVerificationError:
                 continue
-            event = json.loads(text)
+            try:
+                event = json.loads(text)
+            except ValueError:
+                raise InvalidInput("The webhook body is not JSON.") from None
             if not isinstance(event, dict) or not str(event.get("id", "")).startswith("evt_"):
                 raise InvalidInput("The webhook body is not a Stripe event.")
             return event
         raise InvalidInput("The webhook signature does not verify.")
+
+
+def _refuse_future_timestamp(signature: str, tolerance: int) -> None:
+    """Stripe's SDK refuses stale timestamps; a signature from the future is refused too,
+    so a captured header cannot be kept for later replay."""
+    for part in signature.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            if value.isdigit() and int(value) <= time.time() + tolerance:
+                return
+            raise InvalidInput("The webhook timestamp is outside the tolerance.")
+    raise InvalidInput("The Stripe-Signature header has no timestamp.")
 
 
 def _get(obj: Any, key: str) -> Any:
