@@ -1,0 +1,95 @@
+"""Broadcast backends: what one instance publishes reaches every subscriber of the channel,
+on another instance too (Redis); a lost Redis connection is re-made and the subscriber is
+told, so it can send its socket a fresh snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from paygate.adapters.broadcast import make_broadcast
+from paygate.adapters.broadcast.redis import RECONNECTED
+from paygate.services.ports import Broadcast
+
+
+async def take(it: AsyncIterator[str], n: int, within: float = 5.0) -> list[str]:
+    async with asyncio.timeout(within):
+        return [await anext(it) for _ in range(n)]
+
+
+async def subscribed(bus: Broadcast, channel: str) -> AsyncIterator[str]:
+    """Start a subscription and give it time to be registered before publishing."""
+    it = bus.subscribe(channel)
+    first = asyncio.ensure_future(anext(it))
+    await asyncio.sleep(0.2)
+
+    async def rest() -> AsyncIterator[str]:
+        yield await first
+        async for item in it:
+            yield item
+
+    return rest()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def two_instances(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, Any]]:
+    """Two broadcast clients as two paygate instances would hold them."""
+    if request.param == "memory":
+        bus = make_broadcast("memory://")
+        await bus.connect()
+        yield bus, bus  # one process: both "instances" share the bus
+        await bus.disconnect()
+        return
+    url = request.getfixturevalue("redis_url")
+    a, b = make_broadcast(url), make_broadcast(url)
+    await a.connect()
+    await b.connect()
+    yield a, b
+    await a.disconnect()
+    await b.disconnect()
+
+
+async def test_publish_reaches_subscribers_of_that_channel_only(
+        two_instances: tuple[Broadcast, Broadcast]) -> None:
+    a, b = two_instances
+    mine = await subscribed(b, "call:o:c:k1")
+    await a.publish("call:o:c:k2", "not for you")
+    await a.publish("call:o:c:k1", "paid")
+    await a.publish("call:o:c:k1", "second")
+    assert await take(mine, 2) == ["paid", "second"]
+
+
+async def test_every_subscriber_gets_every_message(
+        two_instances: tuple[Broadcast, Broadcast]) -> None:
+    a, b = two_instances
+    subs = [await subscribed(bus, "call:o:c:k") for bus in (a, b, b)]
+    for n in range(5):
+        await a.publish("call:o:c:k", f"m{n}")
+    for sub in subs:
+        assert await take(sub, 5) == [f"m{n}" for n in range(5)]
+
+
+async def test_lost_redis_connection_is_remade_and_reported(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    publisher, subscriber = make_broadcast(redis_url), make_broadcast(redis_url)
+    await publisher.connect()
+    await subscriber.connect()
+    admin = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        feed = await subscribed(subscriber, "call:o:c:reconnect")
+        await publisher.publish("call:o:c:reconnect", "before")
+        assert await take(feed, 1) == ["before"]
+        killed = await admin.client_kill_filter(_type="pubsub")
+        assert killed >= 1
+        assert await take(feed, 1, within=10) == [RECONNECTED]
+        await asyncio.sleep(0.1)
+        await publisher.publish("call:o:c:reconnect", "after")
+        assert await take(feed, 1) == ["after"]
+    finally:
+        await admin.aclose()
+        await publisher.disconnect()
+        await subscriber.disconnect()
