@@ -18,7 +18,7 @@ from paygate.settings import Settings
 from paygate.store.database import upgrade_async
 from paygate.web import admin, health, payments, realtime, sessions, webhooks, widget
 from paygate.web.errors import EXCEPTION_HANDLERS
-from paygate.web.middleware import SecurityHeadersMiddleware
+from paygate.web.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
 from paygate.web.openapi import openapi_endpoint
 
 
@@ -55,7 +55,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None,
 
     app = Starlette(
         routes=[*extra_routes, *build_routes()],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(RequestLogMiddleware), Middleware(SecurityHeadersMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -54,12 +54,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"paygate serving on http://{args.host}:{args.port}", flush=True)
     if args.workers > 1:
         uvicorn.run("paygate.app:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=True, log_config=None)
+                    workers=args.workers, proxy_headers=True, log_config=None,
+                    access_log=False)
         return 0
     from paygate.app import create_app
 
     uvicorn.run(create_app(settings, migrate=False), host=args.host, port=args.port,
-                proxy_headers=True, log_config=None)
+                proxy_headers=True, log_config=None, access_log=False)
     return 0
 
 

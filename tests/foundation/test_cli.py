@@ -83,3 +83,29 @@ def test_db_upgrade_creates_the_sqlite_ledger(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "paygate.db").exists()
+
+
+def test_request_log_never_carries_the_launch_token(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    token = run(["token", "--role", "patient", "--org", "o1", "--clinic", "c1", "--call",
+                 "k1", "--user", "p1", "--name", "Pat"], env).stdout.strip()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "paygate.cli", "serve", "--port",
+                               str(port)], env={**env, "PAYGATE_LOG_FORMAT": "json"},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(200):
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            client.get(f"/widget/frame?launch={token}")
+            client.post("/api/v1/sessions", json={"launch_token": token})
+            client.get("/api/v1/session", headers={"Authorization": "Bearer " + token})
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert '"path": "/api/v1/sessions"' in output
+    assert token not in output and token[1:20] not in output
