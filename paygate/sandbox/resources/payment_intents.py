@@ -94,10 +94,14 @@ def _apply_common(pi: JSON, params: JSON) -> None:
 
 def _types(params: JSON) -> tuple[list[str], JSON | None]:
     apm = params.get("automatic_payment_methods")
-    types = params.get("payment_method_types")
+    # Older SDKs send payment_method_types; the installed one calls it
+    # allowed_payment_method_types. Whichever the SDK knows is what passes validation.
+    name = ("allowed_payment_method_types" if "allowed_payment_method_types" in params
+            else "payment_method_types")
+    types = params.get(name)
     if apm and types:
         raise invalid_request("You may only specify one of these parameters: "
-                              "automatic_payment_methods, payment_method_types.")
+                              f"automatic_payment_methods, {name}.")
     if types:
         for i, t in enumerate(types):
             if t != "card":
@@ -105,7 +109,7 @@ def _types(params: JSON) -> tuple[list[str], JSON | None]:
                     f'The payment method type "{t}" is invalid. Please ensure the provided '
                     "type is activated in your dashboard (https://dashboard.stripe.com/"
                     "account/payments/settings) and your account is enabled for any preview "
-                    "features that you are trying to use.", param=f"payment_method_types[{i}]")
+                    "features that you are trying to use.", param=f"{name}[{i}]")
         return list(types), None
     if apm and not apm.get("enabled"):
         raise invalid_request("You must either specify `payment_method_types` or set "
@@ -355,7 +359,7 @@ def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     if "amount" in params or "currency" in params:
         check_amount(amount, currency)
     pi["amount"], pi["currency"] = amount, currency
-    if "payment_method_types" in params:
+    if "payment_method_types" in params or "allowed_payment_method_types" in params:
         pi["payment_method_types"], pi["automatic_payment_methods"] = _types(params)
     _apply_common(pi, params)
     if params.get("payment_method"):
