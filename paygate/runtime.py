@@ -101,4 +101,6 @@ class Runtime:
                 await task
         self._tasks.clear()
         await self.broadcast.disconnect()
+        if self.gateway is not None:
+            await self.gateway.aclose()
         await self.db.close()

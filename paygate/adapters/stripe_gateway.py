@@ -41,12 +41,17 @@ class StripeGateway:
         self._connect_base = connect_base.rstrip("/")
         self._webhook_secrets = webhook_secrets
         self._tolerance = tolerance
+        self._http = stripe.HTTPXClient(timeout=timeout, allow_sync_methods=False)
         self._client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base, "connect": connect_base},
-            http_client=stripe.HTTPXClient(timeout=timeout, allow_sync_methods=False),
+            http_client=self._http,
             max_network_retries=max_retries,
         )
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (the app's lifespan ends with this)."""
+        await self._http.close_async()  # type: ignore[no-untyped-call]
 
     async def _call(self, awaitable: Awaitable[T]) -> T:
         try:
@@ -191,6 +196,14 @@ def _get(obj: Any, key: str) -> Any:
         return None
 
 
+def _plain(metadata: Any) -> dict[str, str]:
+    """A StripeObject is not a Mapping in stripe>=12: convert through to_dict()."""
+    if not metadata:
+        return {}
+    items = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
+    return {str(k): str(v) for k, v in items.items()}
+
+
 def account_info(acct: Any) -> AccountInfo:
     profile = _get(acct, "business_profile")
     settings = _get(acct, "settings")
@@ -228,5 +241,5 @@ def intent_info(intent: Any) -> IntentInfo:
         amount_refunded=amount_refunded, card_brand=brand, card_last4=last4,
         failure_message=_get(error, "message") if error else None,
         latest_charge=charge if isinstance(charge, str) else _get(charge, "id"),
-        metadata=dict(metadata) if metadata else {}, created=int(_get(intent, "created") or 0),
+        metadata=_plain(metadata), created=int(_get(intent, "created") or 0),
     )

@@ -1,9 +1,186 @@
-"""(issue 5)"""
+"""The in-call payments JSON API (/api/v1): clinicians request, patients pay."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from paygate.domain.money import SUPPORTED, exponent, minimum_charge
+from paygate.services.notices import RequestView
+from paygate.services.payments import DESCRIPTION_MAX, RequestDetail
+from paygate.web.api import ApiRoute, json_response, parse_body
+from paygate.web.auth import api_principal, runtime
 
 
-def routes() -> list[BaseRoute]:
-    return []
+class PaymentRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(description="Minor units of the currency: 2500 is 25.00 USD, "
+                                    "500 is 500 JPY.")
+    currency: str | None = Field(default=None, min_length=3, max_length=3,
+                                 description="ISO code; the clinic's default if omitted.")
+    description: str = Field(max_length=2000, description="What the payment is for. "
+                             "Avoid clinical details.")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def whole_minor_units(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PydanticCustomError(
+                "int_type", "the amount must be a whole number of minor units "
+                "(2500 for 25.00)")
+        return value
+
+
+class ReceiptEmail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=320)
+
+
+class PaymentRequestOut(BaseModel):
+    id: str
+    reference: str
+    status: str
+    amount: int
+    currency: str
+    amount_display: str
+    description: str
+    clinic_name: str
+    requested_by_name: str
+    card_brand: str | None = None
+    card_last4: str | None = None
+    failure_message: str | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None = None
+    receipt_email: str | None = Field(default=None, description="The patient's only.")
+    client_secret: str | None = Field(default=None, description=(
+        "For the call's patient while the request is payable: what Stripe.js needs."))
+    publishable_key: str | None = None
+    stripe_account: str | None = None
+
+
+class PaymentRequestList(BaseModel):
+    requests: list[PaymentRequestOut]
+
+
+class CurrencyOut(BaseModel):
+    code: str
+    exponent: int
+    minimum: int
+
+
+class CallOptionsOut(BaseModel):
+    clinic_name: str
+    default_currency: str
+    max_amount: int | None
+    ready: bool
+    not_ready_reason: str | None
+    description_max: int
+    currencies: list[CurrencyOut]
+
+
+def _out(view: RequestView, detail: RequestDetail | None = None) -> PaymentRequestOut:
+    out = PaymentRequestOut.model_validate(view.public())
+    if detail is not None:
+        out.receipt_email = detail.receipt_email
+        if detail.checkout is not None:
+            out.client_secret = detail.checkout.client_secret
+            out.publishable_key = detail.checkout.publishable_key
+            out.stripe_account = detail.checkout.stripe_account
+    return out
+
+
+def _detail_out(detail: RequestDetail) -> PaymentRequestOut:
+    return _out(detail.view, detail)
+
+
+async def call_options(request: Request) -> Response:
+    opts = await runtime(request).payments.options(api_principal(request),
+                                                   request.path_params["call_id"])
+    return json_response(CallOptionsOut(
+        clinic_name=opts.clinic_name, default_currency=opts.default_currency,
+        max_amount=opts.max_amount, ready=opts.ready, not_ready_reason=opts.not_ready_reason,
+        description_max=DESCRIPTION_MAX,
+        currencies=[CurrencyOut(code=c, exponent=exponent(c), minimum=minimum_charge(c))
+                    for c in sorted(SUPPORTED)]))
+
+
+async def create_request(request: Request) -> Response:
+    principal = api_principal(request)
+    body = await parse_body(request, PaymentRequestCreate)
+    view = await runtime(request).payments.create(
+        principal, request.path_params["call_id"], amount=body.amount,
+        currency=body.currency, description=body.description)
+    return json_response(_out(view), status_code=201)
+
+
+async def list_requests(request: Request) -> Response:
+    views = await runtime(request).payments.list_for_call(api_principal(request),
+                                                          request.path_params["call_id"])
+    return json_response(PaymentRequestList(requests=[_out(v) for v in views]))
+
+
+async def get_request(request: Request) -> Response:
+    detail = await runtime(request).payments.get(api_principal(request),
+                                                 request.path_params["request_id"])
+    return json_response(_detail_out(detail))
+
+
+async def cancel_request(request: Request) -> Response:
+    view = await runtime(request).payments.cancel(api_principal(request),
+                                                  request.path_params["request_id"])
+    return json_response(_out(view))
+
+
+async def set_receipt(request: Request) -> Response:
+    principal = api_principal(request)
+    body = await parse_body(request, ReceiptEmail)
+    detail = await runtime(request).payments.set_receipt_email(
+        principal, request.path_params["request_id"], body.email)
+    return json_response(_detail_out(detail))
+
+
+async def refresh_request(request: Request) -> Response:
+    detail = await runtime(request).payments.refresh(api_principal(request),
+                                                     request.path_params["request_id"])
+    return json_response(_detail_out(detail))
+
+
+def routes() -> list[ApiRoute]:
+    tags = ("payments",)
+    conflict = {404: "No such payment request", 409: "Not allowed in its current status"}
+    return [
+        ApiRoute("/api/v1/calls/{call_id}/payment-options", call_options, methods=["GET"],
+                 response=CallOptionsOut, tags=tags,
+                 summary="The clinic's payment settings for this call (currency, limits)"),
+        ApiRoute("/api/v1/calls/{call_id}/payment-requests", create_request,
+                 methods=["POST"], body=PaymentRequestCreate, response=PaymentRequestOut,
+                 status_code=201, tags=tags,
+                 responses={409: "Add-on not enabled or no Stripe account linked",
+                            502: "Stripe refused", 503: "Stripe unavailable"},
+                 summary="Request a payment from the patient of this call (clinician)"),
+        ApiRoute("/api/v1/calls/{call_id}/payment-requests", list_requests, methods=["GET"],
+                 response=PaymentRequestList, tags=tags,
+                 summary="The call's payment requests, newest first"),
+        ApiRoute("/api/v1/payment-requests/{request_id}", get_request, methods=["GET"],
+                 response=PaymentRequestOut, tags=tags, responses={404: "Not found"},
+                 summary="One payment request (with Stripe.js details for the patient)"),
+        ApiRoute("/api/v1/payment-requests/{request_id}/cancel", cancel_request,
+                 methods=["POST"], response=PaymentRequestOut, tags=tags,
+                 responses=conflict, summary="Cancel an open payment request (clinician)"),
+        ApiRoute("/api/v1/payment-requests/{request_id}/receipt", set_receipt,
+                 methods=["POST"], body=ReceiptEmail, response=PaymentRequestOut, tags=tags,
+                 responses=conflict,
+                 summary="Where the patient wants the receipt emailed (patient)"),
+        ApiRoute("/api/v1/payment-requests/{request_id}/refresh", refresh_request,
+                 methods=["POST"], response=PaymentRequestOut, tags=tags,
+                 responses=conflict,
+                 summary="Re-read the payment's state from Stripe"),
+    ]

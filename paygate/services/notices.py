@@ -1,0 +1,79 @@
+"""What the call channel carries: a payment request as both people in the call may see it.
+
+Notices are hints (the snapshot a socket gets on every connect is the truth), so each one
+carries the whole request and its `version`; a client keeps the highest version it saw.
+Nothing here is secret: no client secret, no receipt address, no card data beyond brand
+and last 4."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from paygate.domain.money import Money
+from paygate.store.database import as_utc
+from paygate.store.models import PaymentRequest
+
+
+def call_channel(org_id: str, clinic_id: str, call_id: str) -> str:
+    return f"call:{org_id}:{clinic_id}:{call_id}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: str
+    reference: str
+    status: str
+    amount: int
+    currency: str
+    amount_display: str
+    description: str
+    clinic_name: str
+    requested_by_name: str
+    card_brand: str | None
+    card_last4: str | None
+    failure_message: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None
+
+    @classmethod
+    def of(cls, row: PaymentRequest, clinic_name: str) -> RequestView:
+        return cls(
+            id=row.id, reference=row.reference, status=row.status, amount=row.amount,
+            currency=row.currency, amount_display=Money(row.amount, row.currency).format(),
+            description=row.description, clinic_name=clinic_name,
+            requested_by_name=row.requested_by_name, card_brand=row.card_brand,
+            card_last4=row.card_last4, failure_message=row.failure_message,
+            version=row.version, created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at), expires_at=as_utc(row.expires_at),
+            paid_at=as_utc(row.paid_at) if row.paid_at else None,
+        )
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "reference": self.reference, "status": self.status,
+            "amount": self.amount, "currency": self.currency,
+            "amount_display": self.amount_display, "description": self.description,
+            "clinic_name": self.clinic_name, "requested_by_name": self.requested_by_name,
+            "card_brand": self.card_brand, "card_last4": self.card_last4,
+            "failure_message": self.failure_message, "version": self.version,
+            "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
+            "expires_at": _iso(self.expires_at), "paid_at": _iso(self.paid_at),
+        }
+
+
+def snapshot_message(views: list[RequestView]) -> str:
+    return json.dumps({"type": "snapshot", "requests": [v.public() for v in views]})
+
+
+def update_message(view: RequestView) -> str:
+    return json.dumps({"type": "request.updated", "request": view.public()})
