@@ -35,10 +35,14 @@ def _platform(store: Store) -> None:
         store.add(acct, store.platform_id)
 
 
-def _warm_params() -> None:
-    """Build every endpoint's parameter schema once (reading the SDK's types is slowish)."""
+def _warm(app: Starlette) -> None:
+    """Build parameter schemas (reading the SDK's types is slowish) and compile templates
+    before the first request, so no request waits on disk or on that work."""
     for endpoint in resources.ENDPOINTS:
         params.schema(endpoint.params)
+    env = app.state.jinja
+    for name in env.list_templates():
+        env.get_template(name)
 
 
 async def _persist(sb: Sandbox, path: str) -> None:
@@ -65,7 +69,7 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         if config.state_file:
             sb.store = await asyncio.to_thread(load, config.state_file)
             _platform(sb.store)
-        await asyncio.to_thread(_warm_params)
+        await asyncio.to_thread(_warm, app)
         await dispatcher.start()
         saver = (asyncio.get_running_loop().create_task(_persist(sb, config.state_file))
                  if config.state_file else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from starlette.requests import Request
@@ -17,23 +18,23 @@ COMPLETE_BUTTON = "Complete authentication"
 FAIL_BUTTON = "Fail authentication"
 
 
-def _static(name: str, media_type: str) -> Response:
-    # Read per request (small files): edits show up without a restart during development.
-    body = (STATIC / name).read_bytes()
+async def _static(name: str, media_type: str) -> Response:
+    # Read per request (small files, in a thread): edits show without a restart.
+    body = await asyncio.to_thread((STATIC / name).read_bytes)
     return Response(body, media_type=media_type, headers={
         "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
 
 
 async def stripe_js(request: Request) -> Response:
-    return _static("stripe.js", "application/javascript; charset=utf-8")
+    return await _static("stripe.js", "application/javascript; charset=utf-8")
 
 
 async def payment_element_js(request: Request) -> Response:
-    return _static("payment-element.js", "application/javascript; charset=utf-8")
+    return await _static("payment-element.js", "application/javascript; charset=utf-8")
 
 
 async def payment_element(request: Request) -> Response:
-    resp = _static("payment-element.html", "text/html; charset=utf-8")
+    resp = await _static("payment-element.html", "text/html; charset=utf-8")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

@@ -109,12 +109,7 @@ TEST_PAYMENT_METHODS: dict[str, str] = {
 
 def behaviour_name(number: str) -> str:
     """A stable label kept with the PaymentMethod instead of the number itself."""
-    for key, value in TEST_CARDS.items():
-        if key == number:
-            b = value
-            break
-    else:
-        return "succeed"
+    b = TEST_CARDS.get(number, SUCCEED)
     if b.decline and b.three_d_secure:
         return "3ds:" + (b.decline.decline_code or b.decline.code)
     if b.decline:

@@ -28,6 +28,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates are compiled once, at startup, off the event loop
     )
     env.filters["money"] = format_amount
     return env
