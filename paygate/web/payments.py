@@ -84,6 +84,7 @@ class CallOptionsOut(BaseModel):
     not_ready_reason: str | None
     description_max: int
     currencies: list[CurrencyOut]
+    stripe_js_url: str
 
 
 def _out(view: RequestView, detail: RequestDetail | None = None) -> PaymentRequestOut:
@@ -102,12 +103,12 @@ def _detail_out(detail: RequestDetail) -> PaymentRequestOut:
 
 
 async def call_options(request: Request) -> Response:
-    opts = await runtime(request).payments.options(api_principal(request),
-                                                   request.path_params["call_id"])
+    rt = runtime(request)
+    opts = await rt.payments.options(api_principal(request), request.path_params["call_id"])
     return json_response(CallOptionsOut(
         clinic_name=opts.clinic_name, default_currency=opts.default_currency,
         max_amount=opts.max_amount, ready=opts.ready, not_ready_reason=opts.not_ready_reason,
-        description_max=DESCRIPTION_MAX,
+        description_max=DESCRIPTION_MAX, stripe_js_url=rt.settings.stripe_js_url,
         currencies=[CurrencyOut(code=c, exponent=exponent(c), minimum=minimum_charge(c))
                     for c in sorted(SUPPORTED)]))
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -16,6 +17,8 @@ import stripe
 from paygate.demo.seed import ClinicSeed, seed_clinic
 from paygate.store.database import Database
 from tests.conftest import STRIPE_PUBLISHABLE, Stack
+
+T = TypeVar("T")
 
 
 def seed(stack: Stack, **fields: Any) -> str:
@@ -32,8 +35,15 @@ def seed(stack: Stack, **fields: Any) -> str:
         finally:
             await db.close()
 
-    asyncio.run(run())
+    in_thread(run)
     return account
+
+
+def in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a fresh loop in another thread (Playwright's sync API keeps a loop
+    running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 @dataclass

@@ -1,0 +1,70 @@
+// Stripe.js on the clinic's connected account: the Payment Element and confirmPayment.
+// Card details go from Stripe's iframe to Stripe; this code only ever sees the outcome.
+
+let loading = null;
+
+export function loadStripe(url) {
+  if (window.Stripe) return Promise.resolve(window.Stripe);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = true;
+      script.onload = () => window.Stripe ? resolve(window.Stripe)
+        : reject(new Error("Stripe.js did not load."));
+      script.onerror = () => {
+        loading = null;
+        script.remove();
+        reject(new Error("The secure card form could not be loaded. Check your connection " +
+          "and try again."));
+      };
+      document.head.append(script);
+    });
+  }
+  return loading;
+}
+
+const APPEARANCE = {theme: "stripe", variables: {colorPrimary: "#1d5fd1", colorText: "#1f2933",
+  colorDanger: "#c62828", borderRadius: "8px",
+  fontFamily: "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"}};
+
+export class Checkout {
+  constructor(stripeJsUrl, detail) {
+    this.url = stripeJsUrl;
+    this.detail = detail;
+    this.element = null;
+  }
+
+  async mount(container, onChange) {
+    const Stripe = await loadStripe(this.url);
+    this.stripe = Stripe(this.detail.publishable_key, {stripeAccount: this.detail.stripe_account});
+    this.elements = this.stripe.elements({clientSecret: this.detail.client_secret,
+      appearance: APPEARANCE});
+    this.element = this.elements.create("payment", {layout: "tabs"});
+    if (onChange) this.element.on("change", onChange);
+    await new Promise((resolve) => {
+      this.element.on("ready", resolve);
+      this.element.mount(container);
+    });
+  }
+
+  // {ok: true, intent} or {ok: false, message, intent?}
+  async confirm() {
+    const submitted = await this.elements.submit();
+    if (submitted.error) return {ok: false, message: submitted.error.message};
+    const result = await this.stripe.confirmPayment({
+      elements: this.elements, redirect: "if_required",
+      confirmParams: {return_url: window.location.href},
+    });
+    if (result.error) {
+      return {ok: false, message: result.error.message || "The payment did not go through.",
+        code: result.error.code, intent: result.error.payment_intent || null};
+    }
+    return {ok: true, intent: result.paymentIntent};
+  }
+
+  destroy() {
+    try { this.element?.destroy(); } catch (err) { /* already gone */ }
+    this.element = null;
+  }
+}

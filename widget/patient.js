@@ -1,0 +1,286 @@
+// The patient's panel: a "Pay now" prompt for each open request, the checkout (receipt email
+// + Stripe's Payment Element), and the confirmation. The screen survives a reload: it is
+// kept for this tab and checked against the snapshot the server sends.
+import {Checkout} from "./checkout.js";
+import {cardLabel, formatDateTime, h, replace} from "./dom.js";
+import {money} from "./clinician.js";
+import {sessionValue, setSessionValue} from "./session.js";
+
+const PAYABLE = new Set(["requested", "processing", "failed"]);
+const EMAIL = /^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/;
+
+export class PatientView {
+  constructor({root, api, session, options, events, book}) {
+    Object.assign(this, {root, api, session, options, events, book});
+    this.screen = sessionValue(session, "screen", {name: "home"});
+    this.checkout = null;
+    this.paying = false;
+    this.liveEl = h("p", {class: "pg-sr", "aria-live": "polite"});
+    this.body = h("div");
+    replace(this.root, this.body, this.liveEl);
+    this.ready = false;
+    replace(this.body, h("p", {class: "pg-loading"}, "Loading\u2026"));
+  }
+
+  go(screen) {
+    if (this.checkout && screen.name !== "checkout") {
+      this.checkout.destroy();
+      this.checkout = null;
+    }
+    this.screen = screen;
+    setSessionValue(this.session, "screen", screen);
+    this.render();
+  }
+
+  announce(text) { this.liveEl.textContent = text; }
+
+  render() {
+    const s = this.screen;
+    const request = s.id ? this.book.get(s.id) : null;
+    if (s.name === "checkout" && request && PAYABLE.has(request.status)) return this.renderCheckout(request);
+    if (s.name === "done" && request && request.status === "paid") return this.renderDone(request);
+    if ((s.name === "checkout" || s.name === "ended") && request &&
+        ["cancelled", "expired"].includes(request.status)) return this.renderEnded(request);
+    if (s.name === "checkout" && request && request.status === "paid") {
+      return this.go({name: "done", id: request.id});
+    }
+    return this.renderHome();
+  }
+
+  // -- home: prompts ------------------------------------------------------------------
+  renderHome() {
+    const requests = this.book.list();
+    const open = requests.filter((r) => PAYABLE.has(r.status));
+    const paid = requests.filter((r) => r.status === "paid");
+    if (this.screen.name !== "home") {
+      this.screen = {name: "home"};
+      setSessionValue(this.session, "screen", this.screen);
+    }
+    const parts = [];
+    if (!open.length) {
+      parts.push(h("div", {class: "pg-idle"},
+        h("div", {class: "pg-idle-icon", "aria-hidden": "true"}, "\u25CB"),
+        h("h2", {class: "pg-title"}, "No payment requested"),
+        h("p", {class: "pg-muted"}, "When your clinician requests a payment, it will appear " +
+          "here.")));
+    }
+    for (const r of open) {
+      parts.push(h("section", {class: "pg-card pg-prompt", dataset: {requestId: r.id},
+        "aria-label": "Payment requested"},
+        h("p", {class: "pg-eyebrow"}, "Payment requested"),
+        h("p", {class: "pg-clinic"}, r.clinic_name),
+        h("p", {class: "pg-big"}, money(r)),
+        h("p", {class: "pg-desc"}, r.description),
+        r.status === "processing" ? h("p", {class: "pg-muted"}, "A payment is being processed.")
+          : null,
+        h("button", {type: "button", class: "pg-btn pg-btn-primary pg-wide",
+          onclick: () => this.go({name: "checkout", id: r.id})}, "Pay now")));
+    }
+    if (paid.length) {
+      parts.push(h("h3", {class: "pg-section"}, "Paid in this call"),
+        h("ul", {class: "pg-list"}, paid.map((r) => h("li", {class: "pg-item"},
+          h("div", {class: "pg-item-top"}, h("span", {class: "pg-item-amount"}, money(r)),
+            h("span", {class: "pg-pill pg-pill-ok"}, "Paid")),
+          h("p", {class: "pg-item-desc"}, r.description),
+          h("button", {type: "button", class: "pg-link",
+            onclick: () => this.go({name: "done", id: r.id})}, "View payment details")))));
+    }
+    replace(this.body, parts);
+  }
+
+  // -- checkout -----------------------------------------------------------------------
+  async renderCheckout(request) {
+    if (this.checkout && this.checkout.requestId === request.id) {
+      this.updateCheckoutSummary(request);
+      return;
+    }
+    const email = h("input", {id: "pg-email", name: "email", type: "email", class: "pg-input",
+      autocomplete: "email", required: true, "aria-describedby": "pg-email-error",
+      value: sessionValue(this.session, "email", this.session.user?.email || "")});
+    const emailError = h("p", {id: "pg-email-error", class: "pg-field-error", role: "alert"});
+    const cardSlot = h("div", {class: "pg-card-slot"}, h("p", {class: "pg-loading"},
+      "Loading secure card form\u2026"));
+    const error = h("div", {class: "pg-form-error", role: "alert", "data-testid": "pay-error"});
+    const pay = h("button", {type: "submit", class: "pg-btn pg-btn-primary pg-wide", disabled: true},
+      `Pay ${money(request)}`);
+    const form = h("form", {class: "pg-form", novalidate: true, "aria-label": "Pay"},
+      h("label", {for: "pg-email", class: "pg-label"}, "Email for your receipt"),
+      email, emailError,
+      h("p", {class: "pg-label"}, "Card details"),
+      cardSlot, error, pay,
+      h("p", {class: "pg-fine"}, "Payments are processed securely by Stripe. Your card " +
+        "details are never shared with the clinic."));
+    this.summaryEl = h("div", {class: "pg-summary"});
+    replace(this.body,
+      h("button", {type: "button", class: "pg-link pg-back",
+        onclick: () => { if (!this.paying) this.go({name: "home"}); }}, "\u2190 Back"),
+      h("section", {class: "pg-card", "aria-label": "Checkout"}, this.summaryEl, form));
+    this.updateCheckoutSummary(request);
+    email.addEventListener("input", () => {
+      emailError.textContent = "";
+      setSessionValue(this.session, "email", email.value);
+    });
+
+    const checkout = {requestId: request.id, destroy: () => {}};
+    this.checkout = checkout;
+    let detail;
+    try {
+      detail = await this.api.get(`/api/v1/payment-requests/${encodeURIComponent(request.id)}`);
+      if (!detail.client_secret) {
+        this.book.apply(detail);
+        return this.go({name: detail.status === "paid" ? "done" : "ended", id: request.id});
+      }
+      const stripe = new Checkout(this.options.stripe_js_url, detail);
+      checkout.destroy = () => stripe.destroy();
+      cardSlot.replaceChildren();
+      await stripe.mount(cardSlot, () => { error.textContent = ""; });
+      if (this.checkout !== checkout) return stripe.destroy();
+      checkout.stripe = stripe;
+      pay.disabled = false;
+    } catch (err) {
+      cardSlot.replaceChildren();
+      error.textContent = err.message;
+      return;
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (this.paying) return;
+      error.textContent = "";
+      const address = email.value.trim();
+      if (!EMAIL.test(address)) {
+        emailError.textContent = "Enter a valid email address for your receipt.";
+        email.focus();
+        return;
+      }
+      this.setPaying(true, pay, request);
+      try {
+        await this.api.post(`/api/v1/payment-requests/${encodeURIComponent(request.id)}/receipt`,
+          {email: address});
+        const outcome = await checkout.stripe.confirm();
+        const settled = await this.refresh(request.id);
+        if (settled && settled.status === "paid") return this.go({name: "done", id: request.id});
+        if (settled && !PAYABLE.has(settled.status)) return this.go({name: "ended", id: request.id});
+        if (!outcome.ok) {
+          error.textContent = outcome.message;
+          this.events.emit("payment-failed", {request: settled || request,
+            message: outcome.message});
+          this.announce(`Payment failed: ${outcome.message}`);
+        } else {
+          error.textContent = "";
+          this.announce("Your payment is being processed.");
+          pay.textContent = "Processing\u2026";
+          return;  // the socket will say when Stripe confirms
+        }
+      } catch (err) {
+        if (err.code === "conflict" || err.status === 409) {
+          const fresh = await this.refresh(request.id);
+          if (fresh && !PAYABLE.has(fresh.status)) {
+            return this.go({name: fresh.status === "paid" ? "done" : "ended", id: request.id});
+          }
+        }
+        error.textContent = err.message;
+      }
+      this.setPaying(false, pay, request);
+    });
+  }
+
+  setPaying(paying, button, request) {
+    this.paying = paying;
+    button.disabled = paying;
+    button.textContent = paying ? "Processing\u2026" : `Pay ${money(request)}`;
+    button.setAttribute("aria-busy", String(paying));
+  }
+
+  updateCheckoutSummary(r) {
+    if (!this.summaryEl) return;
+    replace(this.summaryEl,
+      h("p", {class: "pg-clinic"}, r.clinic_name),
+      h("p", {class: "pg-big"}, money(r)),
+      h("p", {class: "pg-desc"}, r.description));
+  }
+
+  async refresh(id) {
+    try {
+      const fresh = await this.api.post(`/api/v1/payment-requests/${encodeURIComponent(id)}/refresh`);
+      this.book.apply(fresh);
+      return this.book.get(id);
+    } catch (err) {
+      return this.book.get(id);
+    }
+  }
+
+  // -- outcomes -----------------------------------------------------------------------
+  async renderDone(r) {
+    let email = sessionValue(this.session, "receipt:" + r.id, null);
+    const facts = h("dl", {class: "pg-facts"});
+    const fill = () => replace(facts,
+      h("dt", {}, "Amount"), h("dd", {class: "pg-strong"}, money(r)),
+      h("dt", {}, "Paid to"), h("dd", {}, r.clinic_name),
+      h("dt", {}, "Description"), h("dd", {}, r.description),
+      h("dt", {}, "Reference"), h("dd", {class: "pg-mono"}, r.reference),
+      r.card_last4 ? [h("dt", {}, "Card"), h("dd", {}, cardLabel(r.card_brand, r.card_last4))] : null,
+      h("dt", {}, "Date"), h("dd", {}, formatDateTime(r.paid_at)),
+      email ? [h("dt", {}, "Receipt sent to"), h("dd", {}, email)] : null);
+    fill();
+    replace(this.body, h("section", {class: "pg-card pg-done", role: "status",
+      "aria-label": "Payment successful"},
+      h("div", {class: "pg-check", "aria-hidden": "true"}, "\u2713"),
+      h("h2", {class: "pg-title"}, "Payment successful"),
+      h("p", {class: "pg-muted"}, "Thank you. Your payment has been received."),
+      facts,
+      h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-wide",
+        onclick: () => this.go({name: "home"})}, "Done")));
+    if (this.announcedPaid !== r.id) {
+      this.announcedPaid = r.id;
+      this.announce(`Payment successful: ${money(r)} paid to ${r.clinic_name}.`);
+      this.events.emit("payment-succeeded", {request: r});
+    }
+    if (!email) {
+      try {
+        const detail = await this.api.get(`/api/v1/payment-requests/${encodeURIComponent(r.id)}`);
+        if (detail.receipt_email) {
+          email = detail.receipt_email;
+          setSessionValue(this.session, "receipt:" + r.id, email);
+          fill();
+        }
+      } catch (err) { /* the receipt line is a nicety */ }
+    }
+  }
+
+  renderEnded(r) {
+    const cancelled = r.status === "cancelled";
+    replace(this.body, h("section", {class: "pg-card pg-ended", role: "status"},
+      h("h2", {class: "pg-title"}, cancelled ? "This payment request was cancelled"
+        : "This payment request has expired"),
+      h("p", {class: "pg-muted"}, `${money(r)} \u00b7 ${r.description}`),
+      h("p", {class: "pg-muted"}, cancelled
+        ? "Your clinician cancelled it. You have not been charged."
+        : "It was not paid in time. You have not been charged."),
+      h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-wide",
+        onclick: () => this.go({name: "home"})}, "Back")));
+  }
+
+  // -- what the socket says -----------------------------------------------------------
+  snapshot() {
+    this.ready = true;
+    this.render();
+  }
+
+  changed(change) {
+    if (!change) return;
+    const {before, after} = change;
+    this.events.emit("request-updated", {request: after});
+    if (!before) this.announce(`Payment requested: ${money(after)}, ${after.description}.`);
+    const s = this.screen;
+    if (s.name === "checkout" && s.id === after.id) {
+      if (after.status === "paid") return this.go({name: "done", id: after.id});
+      if (!PAYABLE.has(after.status)) {
+        this.paying = false;
+        return this.go({name: "ended", id: after.id});
+      }
+      return this.updateCheckoutSummary(after);
+    }
+    if (s.name === "home") this.render();
+  }
+}

@@ -1,0 +1,131 @@
+// The call channel: a snapshot on every (re)connect, then notices. Reconnects with backoff;
+// gives up only when the server says the credential is no good (4401/4403).
+
+const PING_EVERY = 20000;
+const SILENCE_LIMIT = 60000;
+
+export class CallSocket {
+  constructor(base, callId, token, {onSnapshot, onUpdate, onState, onRefused}) {
+    const url = new URL(`/api/v1/calls/${encodeURIComponent(callId)}/socket`, base);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    this.url = url.toString();
+    this.token = token;
+    this.handlers = {onSnapshot, onUpdate, onState, onRefused};
+    this.attempt = 0;
+    this.closed = false;
+    this.ws = null;
+    this.timers = {};
+  }
+
+  start() {
+    this.closed = false;
+    this._connect();
+    this._onOnline = () => { if (!this.ws) this._reconnectNow(); };
+    window.addEventListener("online", this._onOnline);
+  }
+
+  stop() {
+    this.closed = true;
+    window.removeEventListener("online", this._onOnline);
+    Object.values(this.timers).forEach(clearTimeout);
+    clearInterval(this.timers.ping);
+    if (this.ws) this.ws.close(1000);
+  }
+
+  _state(state) { this.handlers.onState?.(state); }
+
+  _connect() {
+    this._state(this.attempt ? "reconnecting" : "connecting");
+    let ws;
+    try {
+      ws = new WebSocket(this.url, ["paygate.v1", `bearer.${this.token}`]);
+    } catch (err) {
+      this._scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      this._heard();
+      clearInterval(this.timers.ping);
+      this.timers.ping = setInterval(() => this._send({type: "ping"}), PING_EVERY);
+    };
+    ws.onmessage = (event) => {
+      this._heard();
+      let message;
+      try { message = JSON.parse(event.data); } catch (err) { return; }
+      if (message.type === "snapshot") {
+        this.attempt = 0;
+        this._state("live");
+        this.handlers.onSnapshot?.(message.requests || []);
+      } else if (message.type === "request.updated") {
+        this.handlers.onUpdate?.(message.request);
+      }
+    };
+    ws.onclose = (event) => {
+      clearInterval(this.timers.ping);
+      clearTimeout(this.timers.silence);
+      this.ws = null;
+      if (this.closed) return;
+      if (event.code === 4401 || event.code === 4403) {
+        this.closed = true;
+        this._state("refused");
+        this.handlers.onRefused?.(event.code, event.reason);
+        return;
+      }
+      this._scheduleReconnect();
+    };
+  }
+
+  _send(message) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  // No word from the server for a minute: the connection is dead even if nobody said so.
+  _heard() {
+    clearTimeout(this.timers.silence);
+    this.timers.silence = setTimeout(() => this.ws?.close(4000), SILENCE_LIMIT);
+  }
+
+  _scheduleReconnect() {
+    this._state("reconnecting");
+    const base = Math.min(30000, 500 * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * base / 2;
+    this.attempt += 1;
+    clearTimeout(this.timers.retry);
+    this.timers.retry = setTimeout(() => this._connect(), delay);
+  }
+
+  _reconnectNow() {
+    clearTimeout(this.timers.retry);
+    this._connect();
+  }
+}
+
+// The call's requests as last heard: a notice never replaces a newer version.
+export class RequestBook {
+  constructor() { this.byId = new Map(); }
+
+  snapshot(list) {
+    const next = new Map();
+    for (const request of list) {
+      const known = this.byId.get(request.id);
+      next.set(request.id, known && known.version > request.version ? known : request);
+    }
+    const changes = list.map((r) => ({before: this.byId.get(r.id) || null, after: next.get(r.id)}));
+    this.byId = next;
+    return changes;
+  }
+
+  apply(request) {
+    const before = this.byId.get(request.id) || null;
+    if (before && before.version >= request.version) return null;
+    this.byId.set(request.id, request);
+    return {before, after: request};
+  }
+
+  get(id) { return this.byId.get(id) || null; }
+
+  list() {
+    return [...this.byId.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+}
