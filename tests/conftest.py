@@ -133,11 +133,17 @@ class Stack:
                             headers={"Authorization": f"Bearer {access}"})
 
     def connected_account(self, name: str = "Sunrise Clinic", country: str = "US",
-                          currency: str = "usd") -> str:
+                          currency: str = "usd", onboarded: bool = True) -> str:
+        """A Standard account on the sandbox; `onboarded` finishes its onboarding (charges
+        and payouts enabled), as a clinic's real, active Stripe account would be."""
         account = self.stripe.v1.accounts.create({
             "type": "standard", "country": country, "email": "billing@sunrise.example",
             "default_currency": currency, "business_profile": {"name": name},
         })
+        if onboarded:
+            response = httpx.post(f"{self.sandbox_url}/_sandbox/accounts/{account.id}",
+                                  json={"charges_enabled": True})
+            assert response.status_code == 200, response.text
         return str(account.id)
 
 

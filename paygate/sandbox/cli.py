@@ -55,5 +55,6 @@ def run(args: argparse.Namespace) -> int:
     base = config.public_url or f"http://{args.host}:{args.port}"
     print(f"Stripe sandbox (TEST MODE) on {base}  dashboard: {base}/dashboard  "
           f"Stripe.js: {base}/v3/", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # No access log: Stripe.js retrieves carry the client_secret in the query string.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
