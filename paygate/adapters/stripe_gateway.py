@@ -88,7 +88,7 @@ class StripeGateway:
     async def exchange_oauth_code(self, code: str) -> str:
         token = await self._call(self._client.raw_request_async(
             "post", "/oauth/token", base="connect", grant_type="authorization_code", code=code))
-        return str(token["stripe_user_id"])
+        return str(token.data["stripe_user_id"])  # raw requests answer a StripeResponse
 
     async def deauthorize(self, account_id: str) -> None:
         await self._call(self._client.raw_request_async(
