@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from paygate.web.admin import client_payments, home, session
+
 
 def routes() -> list[BaseRoute]:
-    return []
+    return [*session.routes(), *home.routes(), *client_payments.routes()]

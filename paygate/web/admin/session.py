@@ -1,0 +1,148 @@
+"""Admin sign-in from a launch token, the session cookie, CSRF checks and page rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from itsdangerous import BadSignature
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from paygate.domain.errors import Forbidden, InvalidInput, NotAuthenticated
+from paygate.domain.principals import ADMIN_ROLES, Principal
+from paygate.web.auth import runtime
+
+COOKIE = "paygate_admin"
+COOKIE_SALT = "paygate.admin-cookie.v1"
+CSRF_SALT = "paygate.admin-csrf.v1"
+CROSS_SITE = ("cross-site", "same-site")
+
+
+def _csp(request: Request) -> str:
+    connect = runtime(request).settings.stripe_connect_base
+    # form-action covers the redirect to Stripe's consent page after "Go to Stripe".
+    return ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
+            f"form-action 'self' {connect}; frame-ancestors 'none'; base-uri 'none'")
+
+
+def page_headers(request: Request) -> dict[str, str]:
+    return {"Content-Security-Policy": _csp(request), "Cache-Control": "no-store"}
+
+
+def csrf_token(request: Request, who: Principal) -> str:
+    return str(runtime(request).signer.serializer(CSRF_SALT).dumps(who.session_id))
+
+
+def render(request: Request, template: str, who: Principal | None,
+           context: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
+    ctx: dict[str, Any] = {"me": who, "csrf": csrf_token(request, who) if who else "",
+                           "notice": None, "alert": None}
+    ctx.update(context or {})
+    templates = request.app.state.templates
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, template, ctx, status_code=status_code, headers=page_headers(request))
+
+
+def redirect(request: Request, path: str, notice: str | None = None) -> RedirectResponse:
+    url = path + (f"?notice={notice}" if notice else "")
+    return RedirectResponse(url, status_code=303, headers=page_headers(request))
+
+
+async def admin_principal(request: Request) -> Principal:
+    """The signed-in admin, from the cookie, checked against the sessions table."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        raise NotAuthenticated("Open the admin pages from your video platform to sign in.")
+    rt = runtime(request)
+    try:
+        session_id = rt.signer.serializer(COOKIE_SALT).loads(
+            raw, max_age=rt.settings.admin_session_ttl)
+    except BadSignature:
+        raise NotAuthenticated("Your admin session has ended; sign in again.") from None
+    return await rt.sessions.load_admin(str(session_id))
+
+
+async def checked_form(request: Request) -> tuple[Principal, FormData]:
+    """For every POST: the admin, after the Fetch-Metadata and CSRF token checks."""
+    if request.headers.get("sec-fetch-site", "same-origin") in CROSS_SITE:
+        raise Forbidden("This form was sent from another site, so it was refused.")
+    who = await admin_principal(request)
+    form = await request.form(max_files=0, max_fields=60, max_part_size=64 * 1024)
+    token = form.get("csrf")
+    rt = runtime(request)
+    try:
+        ok = isinstance(token, str) and rt.signer.serializer(CSRF_SALT).loads(
+            token, max_age=rt.settings.admin_session_ttl) == who.session_id
+    except BadSignature:
+        ok = False
+    if not ok:
+        raise Forbidden("This form has expired or did not come from this page. Go back, "
+                        "reload the page and try again.")
+    return who, form
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def public_base(request: Request) -> str:
+    configured = runtime(request).settings.public_url
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+def _safe_next(value: str | None) -> str:
+    if not value:
+        return "/admin/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/admin/") or "\\" in value:
+        return "/admin/"
+    return value
+
+
+async def login(request: Request) -> Response:
+    token = request.query_params.get("launch", "")
+    rt = runtime(request)
+    claims = rt.signer.read_launch(token)
+    if claims.principal.role not in ADMIN_ROLES:
+        raise Forbidden("The admin pages are for clinic admins, org admins and operators.")
+    issued = await rt.sessions.exchange(token, kind="admin")
+    try:
+        previous = await admin_principal(request)
+    except NotAuthenticated:
+        previous = None
+    if previous is not None:
+        await rt.sessions.revoke(previous.session_id)
+    await rt.clinics.note_admin_login(issued.principal)
+    response = redirect(request, _safe_next(request.query_params.get("next")))
+    response.set_cookie(
+        COOKIE, rt.signer.serializer(COOKIE_SALT).dumps(issued.session_id),
+        max_age=rt.settings.admin_session_ttl, path="/admin", httponly=True,
+        secure=rt.settings.secure_cookies or request.url.scheme == "https", samesite="lax")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    who, _ = await checked_form(request)
+    await runtime(request).sessions.revoke(who.session_id)
+    response = render(request, "admin/signed_out.html", None)
+    response.delete_cookie(COOKIE, path="/admin", httponly=True, samesite="lax",
+                           secure=runtime(request).settings.secure_cookies)
+    return response
+
+
+def require_text(value: str, message: str, field_name: str) -> str:
+    if not value.strip():
+        raise InvalidInput(message, field=field_name)
+    return value.strip()
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/admin/login", login, methods=["GET"]),
+        Route("/admin/logout", logout, methods=["POST"]),
+    ]
