@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -43,12 +44,14 @@ def seed(stack: Stack, clinic_id: str = "clinic_1", org_id: str = "org_1",
     run_async(run)
 
 
-def admin_client(stack: Stack, role: str = "clinic_admin", **claims: Any) -> httpx.Client:
+@contextmanager
+def admin_client(stack: Stack, role: str = "clinic_admin",
+                 **claims: Any) -> Iterator[httpx.Client]:
     """An HTTP client holding an admin session cookie (signed in like a browser)."""
-    client = httpx.Client(base_url=stack.url, timeout=15)
-    response = client.get("/admin/login", params={"launch": stack.token(role, **claims)})
-    assert response.status_code == 303, response.text
-    return client
+    with httpx.Client(base_url=stack.url, timeout=15) as client:
+        response = client.get("/admin/login", params={"launch": stack.token(role, **claims)})
+        assert response.status_code == 303, response.text
+        yield client
 
 
 def csrf_of(html: str) -> str:

@@ -1,0 +1,73 @@
+"""Stripe's account webhooks keep Configure > Client Payments true."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import httpx
+
+from tests.admin.conftest import admin_client, csrf_of, seed
+from tests.conftest import STRIPE_CLIENT_ID, STRIPE_SECRET, Stack
+
+PAGE = "/admin/clinics/clinic_1/client-payments"
+
+
+def shown(html: str, name: str) -> str:
+    found = re.search(rf'data-field="{name}">(.*?)</dd>', html, re.S)
+    assert found, f"no {name} on the page"
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
+def eventually(client: httpx.Client, check: Callable[[str], bool], timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        html = client.get(PAGE).text
+        if check(html) or time.monotonic() > deadline:
+            return html
+        time.sleep(0.1)
+
+
+def test_account_updated_changes_what_the_page_shows(stack: Stack) -> None:
+    account = stack.connected_account("Harbour Health", country="US", onboarded=False)
+    seed(stack, account_id=account)
+    with admin_client(stack) as client:
+        page = client.get(PAGE).text
+        refreshed = client.post(f"{PAGE}/refresh", data={"csrf": csrf_of(page)},
+                                follow_redirects=True)
+        assert "Account details refreshed from Stripe." in refreshed.text
+        assert shown(refreshed.text, "name") == "Harbour Health"
+        assert shown(refreshed.text, "charges") == "No"  # not onboarded yet at Stripe
+        assert "finish the account's onboarding" in refreshed.text
+
+        httpx.post(f"{stack.sandbox_url}/_sandbox/accounts/{account}",
+                   json={"charges_enabled": True}).raise_for_status()
+        html = eventually(client, lambda h: shown(h, "charges") == "Yes")
+        assert shown(html, "charges") == "Yes" and shown(html, "payouts") == "Yes"
+
+        httpx.post(f"{stack.sandbox_url}/_sandbox/accounts/{account}",
+                   json={"charges_enabled": False}).raise_for_status()
+        html = eventually(client, lambda h: shown(h, "charges") == "No")
+        assert shown(html, "charges") == "No" and shown(html, "payouts") == "No"
+
+
+def test_access_revoked_at_stripe_shows_clearly_and_offers_go_to_stripe(stack: Stack) -> None:
+    account = stack.connected_account("Harbour Health")
+    seed(stack, account_id=account)
+    with stack.login("clinician") as clinician, admin_client(stack) as client:
+        created = clinician.post("/api/v1/calls/call_1/payment-requests",
+                                 json={"amount": 1200, "currency": "usd",
+                                       "description": "Check-up"})
+        assert created.status_code == 201, created.text
+        # The clinic disconnects paygate from its Stripe dashboard.
+        httpx.post(f"{stack.sandbox_url}/oauth/deauthorize",
+                   headers={"Authorization": f"Bearer {STRIPE_SECRET}"},
+                   data={"client_id": STRIPE_CLIENT_ID, "stripe_user_id": account}
+                   ).raise_for_status()
+        html = eventually(client, lambda h: "Stripe access was revoked" in h)
+        assert "Stripe access was revoked from the Stripe dashboard on" in html
+        assert "Go to Stripe" in html
+        assert "Revoked in Stripe" in html
+        status = clinician.get(f"/api/v1/payment-requests/{created.json()['id']}").json()
+        assert status["status"] == "cancelled"
