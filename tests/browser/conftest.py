@@ -109,4 +109,4 @@ def contexts(browser: Any) -> Iterator[Any]:
 
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"flow-{name}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"flow-{name}.png"), animations="disabled")

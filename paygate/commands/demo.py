@@ -1,0 +1,32 @@
+"""`paygate demo`: everything in one process, ready to play the in-call flow."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    demo = subparsers.add_parser(
+        "demo", help="run a self-contained demo (sandbox Stripe, SQLite, mail capture)",
+        description="Start paygate with an offline Stripe sandbox (on PORT+1), a temporary "
+        "SQLite database, captured email, and a demo clinic ready to take payments. Prints "
+        "the URL of a demo call room.")
+    demo.add_argument("--port", type=int, default=8000,
+                      help="paygate's port (default 8000); the sandbox uses PORT+1")
+    demo.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from paygate.demo.runner import run_demo
+
+    if not 1 <= args.port < 65535:
+        print("paygate demo: --port must be between 1 and 65534")
+        return 2
+    try:
+        asyncio.run(run_demo(args.host, args.port))
+    except KeyboardInterrupt:
+        pass
+    return 0

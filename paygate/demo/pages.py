@@ -1,0 +1,62 @@
+"""The demo's own pages: the call room (both people of one call side by side) and the
+captured email."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from paygate.demo.mail import DemoMailbox
+from paygate.domain.principals import Role
+from paygate.web.auth import runtime
+
+CALL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    org_id: str
+    clinic_id: str
+    clinic_name: str
+    sandbox_url: str
+    account_id: str
+    mailbox: DemoMailbox
+
+
+def demo_routes(info: DemoInfo) -> list[BaseRoute]:
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/demo", status_code=302)
+
+    async def room(request: Request) -> Response:
+        call = request.query_params.get("call") or "consult-1001"
+        if not CALL_ID.match(call):
+            call = "consult-1001"
+        signer = runtime(request).signer
+        clinician = signer.mint_launch(
+            role=Role.CLINICIAN, org_id=info.org_id, clinic_id=info.clinic_id, call_id=call,
+            user_id="dr-ada-grey", name="Dr Ada Grey", ttl=600)
+        patient = signer.mint_launch(
+            role=Role.PATIENT, org_id=info.org_id, clinic_id=info.clinic_id, call_id=call,
+            user_id="pat-doe", name="Pat Doe", email="pat.doe@example.com", ttl=600)
+        response: Response = request.app.state.templates.TemplateResponse(
+            request, "demo/room.html", {
+                "call": call, "clinic_name": info.clinic_name,
+                "clinician_src": f"/widget/frame?launch={clinician}",
+                "patient_src": f"/widget/frame?launch={patient}",
+                "dashboard_url": f"{info.sandbox_url}/dashboard/accounts/{info.account_id}",
+            })
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    async def mail(request: Request) -> Response:
+        response: Response = request.app.state.templates.TemplateResponse(
+            request, "demo/mail.html", {"messages": info.mailbox.messages()})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return [Route("/", home), Route("/demo", room), Route("/demo/mail", mail)]
