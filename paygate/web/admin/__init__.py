@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from paygate.web.admin import client_payments, home, session
+from paygate.web.admin import cases, client_payments, home, session
 
 
 def routes() -> list[BaseRoute]:
-    return [*session.routes(), *home.routes(), *client_payments.routes()]
+    return [*session.routes(), *home.routes(), *client_payments.routes(), *cases.routes()]
