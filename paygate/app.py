@@ -55,7 +55,8 @@ def create_app(settings: Settings, *, migrate: bool | None = None,
 
     app = Starlette(
         routes=[*extra_routes, *build_routes()],
-        middleware=[Middleware(RequestLogMiddleware), Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(RequestLogMiddleware), Middleware(SecurityHeadersMiddleware),
+                    *widget.cors_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -11,7 +11,17 @@ const BASE = new URL("../..", import.meta.url).toString().replace(/\/$/, "");
 export function mount(element, {launchToken, baseUrl = BASE} = {}) {
   if (!(element instanceof Element)) throw new TypeError("PayGate.mount needs an element.");
   if (!launchToken) throw new TypeError("PayGate.mount needs {launchToken}.");
+  addStylesheet(baseUrl);
   return mountWidget(element, {launchToken, baseUrl});
+}
+
+function addStylesheet(baseUrl) {
+  if (document.querySelector("link[data-paygate-css]")) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = `${baseUrl}/widget/static/paygate.css`;
+  link.dataset.paygateCss = "";
+  document.head.append(link);
 }
 
 window.PayGate = Object.freeze({mount, version: "1"});

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paygate.resources import resource_dir
 from paygate.settings import Settings
@@ -60,6 +63,32 @@ async def frame(request: Request) -> Response:
     # The launch token is in this page's address: never send it on as a Referer.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+class WidgetCors:
+    """CORS for the host pages in PAYGATE_ALLOWED_ORIGINS that mount the widget as a script
+    (PayGate.mount): the module files and the JSON API only, never the admin pages."""
+
+    PATHS = ("/api/", STATIC_PATH + "/")
+
+    def __init__(self, app: ASGIApp, origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, allow_origins=list(origins),
+                                   allow_methods=["GET", "POST"],
+                                   allow_headers=["Authorization", "Content-Type"],
+                                   max_age=600)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.PATHS):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    if not settings.allowed_origins:
+        return []
+    return [Middleware(WidgetCors, origins=settings.allowed_origins)]
 
 
 def routes() -> list[BaseRoute]:

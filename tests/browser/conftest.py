@@ -58,6 +58,24 @@ HOST_PAGE = """<!doctype html>
 </body></html>"""
 
 
+# A host that mounts the widget as a script in its own page (no iframe).
+SCRIPT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Host with the widget script</title></head>
+<body style="margin:0;display:grid;grid-template-columns:1fr 400px;height:100vh">
+<main style="background:#0f172a"></main>
+<aside id="payments" data-launch="{launch}" style="border-left:1px solid #e5e7eb"></aside>
+<script type="module">
+  import "{paygate}/widget/static/paygate.js";
+  const element = document.getElementById("payments");
+  window.domEvents = [];
+  for (const name of ["ready", "request-created", "payment-received"]) {{
+    element.addEventListener("paygate:" + name, () => window.domEvents.push(name));
+  }}
+  window.PayGate.mount(element, {{launchToken: element.dataset.launch}});
+</script>
+</body></html>"""
+
+
 @dataclass
 class Host:
     url: str
@@ -83,7 +101,11 @@ def host(stack: Stack, host_port: int) -> Iterator[Host]:
             who=html.escape(who), src=html.escape(src),
             open_now="true" if request.query_params.get("open") else "false"))
 
-    app = Starlette(routes=[Route("/call", call_page)])
+    async def script_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(SCRIPT_PAGE.format(
+            paygate=stack.url, launch=html.escape(request.query_params["launch"])))
+
+    app = Starlette(routes=[Route("/call", call_page), Route("/script", script_page)])
     with serve_asgi(app, port=host_port) as url:
         yield Host(url=url)
 

@@ -17,7 +17,7 @@ from tests.browser.test_in_call_flow import (
     start_paying,
 )
 from tests.conftest import Stack
-from tests.payments.conftest import Clinic
+from tests.payments.conftest import Clinic, pay, seed
 
 pytestmark = pytest.mark.browser
 
@@ -148,3 +148,52 @@ def test_reloading_at_any_step_keeps_each_person_in_the_call_on_the_right_screen
     expect(doctor.get_by_role("alertdialog")).to_have_count(0)
     for page in (clinician, patient):
         expect(panel(page).get_by_text("Payments are not available")).to_have_count(0)
+
+
+def test_a_host_page_can_mount_the_widget_as_a_script_and_hear_its_events(
+        stack: Stack, host: Host, clinic: Clinic, contexts: Any) -> None:
+    page = contexts().new_page()
+    page.goto(f"{host.url}/script?launch={stack.token('clinician')}")
+    widget = page.locator("#payments")
+    expect(widget.get_by_text("Live")).to_be_visible()
+    widget.get_by_role("button", name="Request Payment").click()
+    widget.get_by_label("Amount").fill("25")
+    widget.get_by_label("Payment description").fill("Consultation fee")
+    widget.get_by_role("button", name="Request Payment").click()
+    expect(widget.get_by_test_id("status")).to_have_text("Waiting for patient")
+
+    with stack.login("patient") as patient:
+        request_id = patient.get("/api/v1/calls/call_1/payment-requests").json()[
+            "requests"][0]["id"]
+        pay(stack, patient.get(f"/api/v1/payment-requests/{request_id}").json())
+    expect(widget.get_by_role("alertdialog", name="Payment received")).to_contain_text(
+        "Consultation fee")
+    assert page.evaluate("window.domEvents") == ["ready", "request-created",
+                                                 "payment-received"]
+
+
+def test_the_clinicians_form_takes_major_units_and_explains_what_it_refuses(
+        stack: Stack, host: Host, contexts: Any) -> None:
+    seed(stack, max_amount=20000)
+    clinician = open_call(contexts, stack, host, "clinician", open_panel=True)
+    doctor = panel(clinician)
+    doctor.get_by_role("button", name="Request Payment").click()
+    expect(doctor.get_by_text("Minimum USD 0.50, maximum USD 200.00.")).to_be_visible()
+    doctor.get_by_label("Payment description").fill("Consultation fee")
+    submit = doctor.get_by_role("button", name="Request Payment")
+    for typed, message in [("0.20", "The minimum amount is USD 0.50."),
+                           ("12.345", "USD amounts take at most 2 decimals."),
+                           ("250", "The maximum amount is USD 200.00."),
+                           ("twelve", "Enter the amount as a number, for example 25.00.")]:
+        doctor.get_by_label("Amount").fill(typed)
+        submit.click()
+        expect(doctor.get_by_role("alert").filter(has_text=message)).to_be_visible()
+
+    doctor.get_by_label("Currency").select_option("jpy")
+    doctor.get_by_label("Amount").fill("1500")
+    submit.click()
+    expect(doctor.get_by_role("listitem")).to_have_count(1)
+    expect(doctor.get_by_role("listitem")).to_contain_text("JPY 1,500")
+    with stack.login("clinician") as api:
+        [created] = api.get("/api/v1/calls/call_1/payment-requests").json()["requests"]
+    assert (created["amount"], created["currency"]) == (1500, "jpy")
