@@ -217,7 +217,12 @@ class ClinicService:
     async def link_account(self, clinic_id: str, account_id: str,
                            linked_by: str) -> StripeAccountLink:
         """Check the account with Stripe, end any previous link (kept as history), link."""
-        info = await self._require_gateway().retrieve_account(account_id)
+        try:
+            info = await self._require_gateway().retrieve_account(account_id)
+        except (AccountNotLinked, NotFound):
+            raise InvalidInput(f"Stripe account {account_id} does not exist or has not given "
+                               "paygate's platform access; link it with Go to Stripe "
+                               "instead.", field="account_id") from None
         now = utcnow()
         async with self._db.transaction() as tx:
             clinic = await tx.get(Clinic, clinic_id)
