@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +42,30 @@ def _service_missing(what: str, error: Exception) -> None:
 
 # -- databases -------------------------------------------------------------------------
 
-async def _pg_admin(sql: str) -> None:
+def _pg_admin(sql: str) -> None:
+    """Run one admin statement on its own thread and loop (safe whatever loop is current)."""
     import asyncpg
 
-    conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    async def run() -> None:
+        conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(run())
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 @pytest.fixture
@@ -56,12 +73,12 @@ def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     name = f"paygate_t_{secrets.token_hex(6)}"
     try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        _pg_admin(f'CREATE DATABASE "{name}"')
     except (OSError, Exception) as exc:
         _service_missing("PostgreSQL", exc)
     base = POSTGRES_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -222,9 +239,12 @@ def chromium_executable(playwright: Any) -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session; tests open their own contexts."""
+    """A headless Chromium for one test; the test opens its own contexts.
+
+    Function-scoped on purpose: Playwright's sync API runs the test inside a greenlet of a
+    running event loop, so a longer-lived instance breaks asyncio in every later test."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
