@@ -71,6 +71,11 @@ class PaymentGateway(Protocol):
     async def aclose(self) -> None: ...
 
 
+# What a subscription yields when notices may have been lost (its backend had to reconnect):
+# the subscriber should send its socket a fresh snapshot.
+RECONNECTED = "__reconnected__"
+
+
 class Broadcast(Protocol):
     """Fan-out of small notices to every instance's subscribers of a channel."""
 

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from paygate.adapters.broadcast import make_broadcast
-from paygate.adapters.broadcast.redis import RECONNECTED
-from paygate.services.ports import Broadcast
+from paygate.services.ports import RECONNECTED, Broadcast
 
 
 async def take(it: AsyncIterator[str], n: int, within: float = 5.0) -> list[str]:
@@ -93,3 +92,31 @@ async def test_lost_redis_connection_is_remade_and_reported(redis_url: str) -> N
         await admin.aclose()
         await publisher.disconnect()
         await subscriber.disconnect()
+
+
+async def test_one_redis_connection_carries_every_channel_of_an_instance(
+        redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    admin = aioredis.from_url(redis_url, decode_responses=True)
+    bus = make_broadcast(redis_url)
+    await bus.connect()
+    try:
+        before = len(await admin.client_list(_type="pubsub"))
+        feeds = [bus.subscribe(f"call:o:c:many{n}") for n in range(200)]
+        pending = [asyncio.ensure_future(anext(feed)) for feed in feeds]
+        await asyncio.sleep(0.5)
+        assert len(await admin.client_list(_type="pubsub")) == before
+        counts = dict(await admin.pubsub_numsub("call:o:c:many0", "call:o:c:many199"))
+        assert counts == {"call:o:c:many0": 1, "call:o:c:many199": 1}
+        await bus.publish("call:o:c:many7", "hello")
+        assert await asyncio.wait_for(pending[7], 5) == "hello"
+        for task in pending:  # the sockets go away: their subscriptions end
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.sleep(0.3)
+        counts = dict(await admin.pubsub_numsub("call:o:c:many0"))
+        assert counts == {"call:o:c:many0": 0}
+    finally:
+        await bus.disconnect()
+        await admin.aclose()
