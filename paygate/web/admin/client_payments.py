@@ -80,8 +80,8 @@ async def edit(request: Request) -> Response:
     form = {"display_name": clinic.display_name or "", "reply_to": clinic.reply_to or "",
             "default_currency": clinic.default_currency,
             "share_description": clinic.share_description}
-    return render(request, "admin/edit.html", who, {"view": view, "form": form,
-                                                    "currencies": CURRENCIES})
+    return render(request, "admin/edit.html", who, {
+        "view": view, "form": form, "currencies": CURRENCIES, "section": "client-payments"})
 
 
 async def save_settings(request: Request) -> Response:
@@ -98,7 +98,8 @@ async def save_settings(request: Request) -> Response:
         view = await clinics.overview(who, clinic_id)
         return render(request, "admin/edit.html", who, {
             "view": view, "form": form.__dict__, "currencies": CURRENCIES,
-            "alert": exc.message, "error_field": exc.field}, status_code=400)
+            "alert": exc.message, "error_field": exc.field, "section": "client-payments"},
+            status_code=400)
     return redirect(request, _page(clinic_id), "saved")
 
 
@@ -114,7 +115,8 @@ async def confirm_remove(request: Request) -> Response:
     view = await runtime(request).clinics.overview(who, request.path_params["clinic_id"])
     if view.link is None:
         return redirect(request, _page(view.clinic.id))
-    return render(request, "admin/remove.html", who, {"view": view})
+    return render(request, "admin/remove.html", who,
+                  {"view": view, "section": "client-payments"})
 
 
 async def remove(request: Request) -> Response:
