@@ -33,13 +33,19 @@ from paygate.domain.errors import (
     PaymentProviderError,
 )
 from paygate.domain.money import Money
-from paygate.domain.payment_requests import OPEN, PAYABLE, Status, check_transition, is_forward
+from paygate.domain.payment_requests import OPEN, PAYABLE, Status, check_transition
 from paygate.domain.principals import Principal, Role
 from paygate.logs import log_event
-from paygate.services.notices import RequestView, call_channel, update_message
+from paygate.services.notices import RequestView
 from paygate.services.outbox import Outbox
+from paygate.services.payment_ledger import (
+    SYSTEM,
+    Actor,
+    RequestLedger,
+    clinic_label,
+    stripe_actor,
+)
 from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway
-from paygate.services.receipts import ReceiptFacts, ReceiptWriter
 from paygate.services.webhooks import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
@@ -54,22 +60,6 @@ EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.processing",
                  "payment_intent.requires_action", "payment_intent.payment_failed",
                  "payment_intent.canceled")
-
-
-@dataclass(frozen=True)
-class Actor:
-    kind: str  # user, stripe, system
-    id: str = ""
-    name: str = ""
-
-    @classmethod
-    def of(cls, principal: Principal | None) -> Actor:
-        if principal is None:
-            return SYSTEM
-        return cls("user", principal.user_id, principal.name)
-
-
-SYSTEM = Actor("system", "paygate", "paygate")
 
 
 @dataclass(frozen=True)
@@ -97,27 +87,8 @@ class RequestDetail:
     receipt_email: str | None
 
 
-def intent_target(intent: IntentInfo) -> Status | None:
-    """The status a PaymentIntent's current state means for its payment request."""
-    if intent.status == "succeeded":
-        return Status.PAID
-    if intent.status in ("processing", "requires_action", "requires_capture"):
-        return Status.PROCESSING
-    if intent.status == "canceled":
-        return Status.CANCELLED
-    if intent.status == "requires_payment_method" and intent.failure_message:
-        return Status.FAILED
-    return None
-
-
 def new_reference() -> str:
     return "PAY-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-
-
-def clinic_label(clinic: Clinic | None) -> str:
-    if clinic is None:
-        return ""
-    return clinic.display_name or clinic.name or clinic.id
 
 
 class PaymentService:
@@ -128,7 +99,7 @@ class PaymentService:
         self._broadcast = broadcast
         self._outbox = outbox
         self._settings = settings
-        self._receipts = ReceiptWriter()
+        self._ledger = RequestLedger(db, broadcast, outbox, settings)
 
     def register_webhooks(self, webhooks: WebhookService) -> None:
         """Register handlers for payment_intent.* / charge.* events."""
@@ -208,7 +179,7 @@ class PaymentService:
         log_event(logger, "payment requested", payment_request=row.id, clinic=clinic.id,
                   amount=money.amount, currency=money.currency)
         view = RequestView.of(row, clinic_label(clinic))
-        await self._publish(row, view)
+        await self._ledger.publish(row, view)
         return view
 
     async def cancel(self, principal: Principal, request_id: str) -> RequestView:
@@ -234,11 +205,11 @@ class PaymentService:
         if status not in PAYABLE and not (status is Status.PAID and not row.receipt_email):
             raise Conflict(f"This payment request is {status.value}.")
         async with self._db.transaction() as tx:
-            fresh = await self._lock(tx, row.id)
+            fresh = await self._ledger.lock(tx, row.id)
             fresh.receipt_email = address
             fresh.updated_at = utcnow()
             if Status(fresh.status) is Status.PAID:
-                await self._queue_receipt(tx, fresh)
+                await self._ledger.queue_receipt(tx, fresh)
         self._outbox.wake()
         return await self._detail(principal, fresh)
 
@@ -249,10 +220,16 @@ class PaymentService:
         if row.payment_intent_id and Status(row.status) in OPEN:
             intent = await self._require_gateway().retrieve_payment_intent(
                 row.stripe_account_id, row.payment_intent_id)
-            await self.apply_intent(row.id, intent, Actor("stripe", intent.id, "Stripe"),
+            await self._ledger.apply_intent(row.id, intent, stripe_actor(intent.id),
                                     "read from Stripe")
             row = await self._load_for(principal, request_id)
         return await self._detail(principal, row)
+
+    async def apply_intent(self, request_id: str, intent: IntentInfo,
+                           detail: str = "read from Stripe") -> RequestView | None:
+        """Apply what Stripe says about a request's intent (e.g. from a reconciliation)."""
+        return await self._ledger.apply_intent(request_id, intent, stripe_actor(intent.id),
+                                               detail)
 
     async def cancel_open_for_clinic(self, clinic_id: str, actor: Principal | None,
                                      reason: str) -> int:
@@ -299,42 +276,9 @@ class PaymentService:
             return "ignored_account_mismatch"
         intent = await self._require_gateway().retrieve_payment_intent(account, intent_id)
         before = row.status
-        view = await self.apply_intent(row.id, intent, Actor("stripe", str(event["id"]),
-                                                             "Stripe"), str(event.get("type")))
+        view = await self._ledger.apply_intent(row.id, intent, stripe_actor(str(event["id"])),
+                                               str(event.get("type")))
         return view.status if view is not None and view.status != before else "unchanged"
-
-    async def apply_intent(self, request_id: str, intent: IntentInfo, actor: Actor,
-                           detail: str) -> RequestView | None:
-        """Move the request to what the intent's state means, if that is a forward move."""
-        target = intent_target(intent)
-        if target is None:
-            return None
-        async with self._db.transaction() as tx:
-            row = await self._lock(tx, request_id)
-            current = Status(row.status)
-            new_failure = (current is Status.FAILED and target is Status.FAILED
-                           and intent.failure_message != row.failure_message)
-            if not is_forward(current, target) and not new_failure:
-                return None
-            if target is Status.FAILED:
-                row.failure_message = (intent.failure_message or "")[:500]
-                detail = f"{detail}: {row.failure_message}"
-            elif target is not Status.PROCESSING:
-                row.failure_message = None
-            if target is Status.PAID:
-                row.card_brand, row.card_last4 = intent.card_brand, intent.card_last4
-                row.paid_at = utcnow()
-            await self._transition(tx, row, target, actor, detail)
-            if target is Status.PAID:
-                await self._queue_receipt(tx, row)
-            clinic = await tx.get(Clinic, row.clinic_id)
-        if target is Status.PAID:
-            self._outbox.wake()
-        log_event(logger, "payment request updated", payment_request=row.id,
-                  status=row.status, actor=actor.kind)
-        view = RequestView.of(row, clinic_label(clinic))
-        await self._publish(row, view)
-        return view
 
     # -- internals ----------------------------------------------------------------------
     def _require_gateway(self) -> PaymentGateway:
@@ -422,25 +366,31 @@ class PaymentService:
             except InvalidInput:
                 intent = await self._read_quietly(row, strict)
                 if intent is not None and intent.status != "canceled":
-                    return await self.apply_intent(row.id, intent, Actor("stripe", intent.id,
-                                                                         "Stripe"),
-                                                   "read from Stripe") or await self._view(row.id)
+                    applied = await self._ledger.apply_intent(
+                        row.id, intent, stripe_actor(intent.id), "read from Stripe")
+                    return applied or await self._ledger.view(row.id)
             except DomainError as exc:
                 if strict:
                     raise
                 log_event(logger, "could not cancel a PaymentIntent", logging.WARNING,
                           payment_request=row.id, error=exc.message)
         async with self._db.transaction() as tx:
-            fresh = await self._lock(tx, row.id)
-            if Status(fresh.status) not in OPEN:
-                if strict:
-                    check_transition(Status(fresh.status), target)
-                return None
-            await self._transition(tx, fresh, target, actor, reason)
+            fresh = await self._ledger.lock(tx, row.id)
+            moved = Status(fresh.status) in OPEN
+            if moved:
+                await self._ledger.transition(tx, fresh, target, actor, reason)
             clinic = await tx.get(Clinic, fresh.clinic_id)
         view = RequestView.of(fresh, clinic_label(clinic))
-        await self._publish(fresh, view)
-        return view
+        if moved:
+            await self._ledger.publish(fresh, view)
+            return view
+        # Stripe's canceled webhook can land between our cancel call and the transaction:
+        # already cancelled (or expired) is the outcome asked for, not a conflict.
+        if view.status == target:
+            return view
+        if strict:
+            check_transition(Status(fresh.status), target)
+        return None
 
     async def _read_quietly(self, row: PaymentRequest, strict: bool) -> IntentInfo | None:
         assert self._gateway is not None and row.payment_intent_id is not None
@@ -452,39 +402,6 @@ class PaymentService:
                 raise
             return None
 
-    async def _transition(self, tx: AsyncSession, row: PaymentRequest, target: Status,
-                          actor: Actor, detail: str) -> None:
-        current = Status(row.status)
-        check_transition(current, target)
-        now = utcnow()
-        tx.add(PaymentRequestEvent(
-            payment_request_id=row.id, from_status=current.value, to_status=target.value,
-            actor_kind=actor.kind, actor_id=actor.id[:64], actor_name=actor.name[:200],
-            detail=detail, created_at=now))
-        row.status = target.value
-        row.version += 1
-        row.updated_at = now
-
-    async def _queue_receipt(self, tx: AsyncSession, row: PaymentRequest) -> None:
-        if not row.receipt_email or row.paid_at is None:
-            return
-        clinic = await tx.get(Clinic, row.clinic_id)
-        await self._outbox.enqueue(tx, self._receipts.draft(ReceiptFacts(
-            request_id=row.id, to=row.receipt_email, clinic_name=clinic_label(clinic),
-            clinic_id=row.clinic_id, reply_to=clinic.reply_to if clinic else None,
-            amount=Money(row.amount, row.currency), description=row.description,
-            reference=row.reference, paid_at=as_utc(row.paid_at),
-            card_brand=row.card_brand, card_last4=row.card_last4)))
-
-    async def _lock(self, tx: AsyncSession, request_id: str) -> PaymentRequest:
-        query = select(PaymentRequest).where(PaymentRequest.id == request_id)
-        if not self._settings.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serializes
-            query = query.with_for_update()
-        row = await tx.scalar(query)
-        if row is None:
-            raise NotFound("No such payment request.")
-        return row
-
     async def _load_for(self, principal: Principal, request_id: str) -> PaymentRequest:
         async with self._db.sessions() as tx:
             row = await tx.get(PaymentRequest, request_id)
@@ -492,13 +409,6 @@ class PaymentService:
             raise NotFound("No such payment request.")
         principal.require_call(row.org_id, row.clinic_id, row.call_id)
         return row
-
-    async def _view(self, request_id: str) -> RequestView:
-        async with self._db.sessions() as tx:
-            row = await tx.get(PaymentRequest, request_id)
-            assert row is not None
-            clinic = await tx.get(Clinic, row.clinic_id)
-        return RequestView.of(row, clinic_label(clinic))
 
     async def _detail(self, principal: Principal, row: PaymentRequest) -> RequestDetail:
         async with self._db.sessions() as tx:
@@ -514,9 +424,3 @@ class PaymentService:
                              checkout=checkout,
                              receipt_email=row.receipt_email if is_patient else None)
 
-    async def _publish(self, row: PaymentRequest, view: RequestView) -> None:
-        try:
-            await self._broadcast.publish(call_channel(row.org_id, row.clinic_id, row.call_id),
-                                          update_message(view))
-        except Exception:  # a lost hint: every socket gets a fresh snapshot on reconnect
-            logger.exception("could not publish a payment request notice")

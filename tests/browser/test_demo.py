@@ -106,7 +106,8 @@ def test_the_demo_room_plays_the_whole_flow(demo: tuple[str, str], browser: Any)
         mail = context.new_page()
         mail.goto(room_url + "/mail")
         receipt = mail.get_by_role("article").first
-        expect(receipt).to_contain_text("Your receipt from Sunrise Clinic")
+        # The outbox sends in the background; the page refreshes itself every 5 s.
+        expect(receipt).to_contain_text("Your receipt from Sunrise Clinic", timeout=15000)
         expect(receipt).to_contain_text("pat.doe@example.com")
         expect(receipt.frame_locator("iframe").get_by_text("USD 120.00")).to_be_visible()
         shot(mail, "9-demo-captured-email")
