@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from tests.admin.conftest import admin_client, csrf_of, seed
 from tests.conftest import STRIPE_CLIENT_ID, STRIPE_SECRET, Stack
@@ -52,6 +53,7 @@ def test_account_updated_changes_what_the_page_shows(stack: Stack) -> None:
         assert shown(html, "charges") == "No" and shown(html, "payouts") == "No"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 def test_access_revoked_at_stripe_shows_clearly_and_offers_go_to_stripe(stack: Stack) -> None:
     account = stack.connected_account("Harbour Health")
     seed(stack, account_id=account)

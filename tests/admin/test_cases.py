@@ -151,6 +151,7 @@ def test_org_admin_request_for_a_new_clinic_rejected_then_followed_up(
     expect(clinics.locator("tr", has_text="Harbour Clinic")).to_contain_text("Not enabled")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 def test_cases_are_private_to_their_clinic_and_org(stack: Stack) -> None:
     seed(stack, enabled=False)
     seed(stack, clinic_id="clinic_2", enabled=False, name="Harbour Clinic")
