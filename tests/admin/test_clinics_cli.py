@@ -56,6 +56,14 @@ def test_enable_link_list_and_unlink(stack: Stack) -> None:
     with admin_client(stack) as admin:
         assert account in admin.get("/admin/clinics/clinic_1/client-payments").text
 
+    # Clinics of one organisation may share a Stripe account; another organisation may not.
+    assert cli(stack, "enable", "org_1", "clinic_2", "--name", "Harbour Clinic").returncode == 0
+    assert cli(stack, "link", "clinic_2", account).returncode == 0
+    assert cli(stack, "enable", "org_2", "clinic_9", "--name", "Elsewhere").returncode == 0
+    foreign = cli(stack, "link", "clinic_9", account)
+    assert foreign.returncode == 1
+    assert "already linked to a clinic of another organisation" in foreign.stderr
+
     with stack.login("clinician") as clinician:
         created = clinician.post("/api/v1/calls/call_1/payment-requests",
                                  json={"amount": 3000, "currency": "usd",
@@ -66,6 +74,10 @@ def test_enable_link_list_and_unlink(stack: Stack) -> None:
         assert f"unlinked {account} from clinic_1" in unlinked.stdout
         request = clinician.get(f"/api/v1/payment-requests/{created.json()['id']}").json()
         assert request["status"] == "cancelled"
+    # Harbour Clinic still uses the account, so paygate kept its Stripe access ...
+    assert stack.stripe.v1.accounts.retrieve(account).id == account
+    # ... until the last clinic using it is unlinked.
+    assert cli(stack, "unlink", "clinic_2").returncode == 0
     with pytest.raises(stripe.PermissionError):
         stack.stripe.v1.accounts.retrieve(account)
 
