@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from paygate.services.clinics import REMOVED, ClinicService
+from paygate.services.clinics import ClinicService
+from paygate.services.stripe_links import REMOVED
 from paygate.settings import Settings
 
 T = TypeVar("T")

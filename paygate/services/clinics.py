@@ -1,27 +1,22 @@
 """Clinics, the add-on's enablement and the clinic's linked Stripe account. (issue 4)
 
-One Stripe account may be linked to several clinics of the same organisation (a group
-practice with one Stripe account is normal); linking it to a clinic of another
-organisation is refused. Stripe access is only given up (deauthorized) when no clinic
-uses the account any more.
-"""
+Who may manage which clinic, what Configure > Client Payments shows, the Stripe Connect
+OAuth round trip (state signed, bound to the admin session, used once) and paygate-side
+settings. Linking itself lives in paygate.services.stripe_links."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.errors import (
-    AccountNotLinked,
     AddonNotEnabled,
     Conflict,
     Forbidden,
@@ -31,10 +26,10 @@ from paygate.domain.errors import (
 )
 from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
-from paygate.logs import log_event
 from paygate.services.outbox import Outbox
 from paygate.services.payments import PaymentService
-from paygate.services.ports import AccountInfo, PaymentGateway
+from paygate.services.ports import PaymentGateway
+from paygate.services.stripe_links import REMOVED, REVOKED, StripeLinks
 from paygate.services.tokens import STATE_SALT, TokenSigner
 from paygate.services.webhooks import WebhookService
 from paygate.settings import Settings
@@ -48,10 +43,7 @@ from paygate.store.models import (
     UsedLaunchToken,
 )
 
-logger = logging.getLogger("paygate.clinics")
 STATE_MAX_AGE = 15 * 60
-# Why a link ended, as stored in StripeAccountLink.unlink_reason.
-REPLACED, REMOVED, REVOKED = "replaced", "removed", "revoked_in_stripe"
 
 
 @dataclass(frozen=True)
@@ -95,12 +87,12 @@ class ClinicService:
         self._outbox = outbox
         self._settings = settings
         self._payments = payments
+        self._links = StripeLinks(db, gateway, payments)
         self._state = TokenSigner(settings.secret_key).serializer(STATE_SALT)
 
     def register_webhooks(self, webhooks: WebhookService) -> None:
         """Register handlers for account.updated / account.application.deauthorized."""
-        webhooks.register("account.updated", self._on_account_updated)
-        webhooks.register("account.application.deauthorized", self._on_deauthorized)
+        self._links.register_webhooks(webhooks)
 
     # -- who may see what ---------------------------------------------------------------
     async def note_admin_login(self, who: Principal) -> None:
@@ -159,7 +151,7 @@ class ClinicService:
     # -- Stripe Connect OAuth -----------------------------------------------------------
     async def begin_link(self, who: Principal, clinic_id: str, redirect_uri: str) -> str:
         """The Stripe consent URL, with a state bound to this admin session and clinic."""
-        gateway = self._require_gateway()
+        gateway = self._links.gateway()
         clinic = await self.clinic(who, clinic_id)
         if not clinic.addon_enabled:
             raise AddonNotEnabled("The Payment Gateway add-on is not enabled for this clinic "
@@ -178,7 +170,7 @@ class ClinicService:
         clinic_id = await self._burn_state(who, state)
         if error or not code:
             return clinic_id, False
-        gateway = self._require_gateway()
+        gateway = self._links.gateway()
         account_id = await gateway.exchange_oauth_code(code)
         await self.link_account(clinic_id, account_id, who.name or who.user_id)
         return clinic_id, True
@@ -207,87 +199,22 @@ class ClinicService:
                            "linked.") from None
         return clinic_id
 
-    def _require_gateway(self) -> PaymentGateway:
-        if self._gateway is None:
-            raise PaymentProviderError("Stripe is not configured on this paygate "
-                                       "(PAYGATE_STRIPE_SECRET_KEY).")
-        return self._gateway
-
     # -- linking, unlinking -------------------------------------------------------------
     async def link_account(self, clinic_id: str, account_id: str,
                            linked_by: str) -> StripeAccountLink:
-        """Check the account with Stripe, end any previous link (kept as history), link."""
-        try:
-            info = await self._require_gateway().retrieve_account(account_id)
-        except (AccountNotLinked, NotFound):
-            raise InvalidInput(f"Stripe account {account_id} does not exist or has not given "
-                               "paygate's platform access; link it with Go to Stripe "
-                               "instead.", field="account_id") from None
-        now = utcnow()
-        async with self._db.transaction() as tx:
-            clinic = await tx.get(Clinic, clinic_id)
-            if clinic is None:
-                raise NotFound(f"paygate does not know a clinic {clinic_id!r}.")
-            elsewhere = await tx.scalar(
-                select(Clinic.org_id).join(StripeAccountLink,
-                                           StripeAccountLink.clinic_id == Clinic.id)
-                .where(StripeAccountLink.account_id == info.id,
-                       StripeAccountLink.active.is_(True), Clinic.org_id != clinic.org_id)
-                .limit(1))
-            if elsewhere is not None:
-                raise Conflict("This Stripe account is already linked to a clinic of another "
-                               "organisation; link a Stripe account of your own.")
-            await tx.execute(update(StripeAccountLink).where(
-                StripeAccountLink.clinic_id == clinic_id, StripeAccountLink.active.is_(True)
-            ).values(active=False, unlinked_at=now, unlink_reason=REPLACED, updated_at=now))
-            link = StripeAccountLink(clinic_id=clinic_id, account_id=info.id, active=True,
-                                     linked_by=linked_by[:64], linked_at=now, updated_at=now)
-            _copy_account(link, info)
-            tx.add(link)
-        return link
+        return await self._links.link(clinic_id, account_id, linked_by)
 
     async def unlink(self, who: Principal, clinic_id: str) -> StripeAccountLink:
         await self.clinic(who, clinic_id)
         return await self.unlink_clinic(clinic_id, who, REMOVED)
 
     async def unlink_clinic(self, clinic_id: str, who: Principal | None,
-                            reason: str) -> StripeAccountLink:
-        """Deauthorize at Stripe (unless another clinic still uses the account), end the
-        link, cancel the clinic's open payment requests. History stays."""
-        async with self._db.sessions() as tx:
-            link = await tx.scalar(select(StripeAccountLink).where(
-                StripeAccountLink.clinic_id == clinic_id, StripeAccountLink.active.is_(True)))
-            if link is None:
-                raise Conflict("This clinic has no linked Stripe account.")
-            shared = await tx.scalar(select(StripeAccountLink.id).where(
-                StripeAccountLink.account_id == link.account_id,
-                StripeAccountLink.active.is_(True),
-                StripeAccountLink.clinic_id != clinic_id).limit(1))
-        if shared is None:
-            try:
-                await self._require_gateway().deauthorize(link.account_id)
-            except (AccountNotLinked, InvalidInput):
-                # Stripe says paygate is not connected any more: the unlink stands.
-                log_event(logger, "deauthorize refused; unlinking anyway", logging.WARNING,
-                          clinic_id=clinic_id, account=link.account_id)
-        now = utcnow()
-        async with self._db.transaction() as tx:
-            await tx.execute(update(StripeAccountLink).where(
-                StripeAccountLink.id == link.id).values(
-                    active=False, unlinked_at=now, unlink_reason=reason, updated_at=now))
-        await self._payments.cancel_open_for_clinic(
-            clinic_id, who, "The clinic removed its Stripe account.")
-        link.active, link.unlinked_at, link.unlink_reason = False, now, reason
-        return link
+                            reason: str = REMOVED) -> StripeAccountLink:
+        return await self._links.unlink(clinic_id, who, reason)
 
     async def refresh(self, who: Principal, clinic_id: str) -> None:
         await self.clinic(who, clinic_id)
-        async with self._db.sessions() as tx:
-            account_id = await tx.scalar(select(StripeAccountLink.account_id).where(
-                StripeAccountLink.clinic_id == clinic_id, StripeAccountLink.active.is_(True)))
-        if account_id is None:
-            raise Conflict("This clinic has no linked Stripe account.")
-        await self._store_account(await self._require_gateway().retrieve_account(account_id))
+        await self._links.refresh(clinic_id)
 
     async def save_settings(self, who: Principal, clinic_id: str,
                             form: ClinicSettingsInput) -> None:
@@ -322,46 +249,6 @@ class ClinicService:
         return await self.clinics_for(Principal(user_id="cli", name="paygate CLI",
                                                 role=Role.OPERATOR, org_id=""))
 
-    # -- webhooks -----------------------------------------------------------------------
-    async def _on_account_updated(self, event: dict[str, Any]) -> str:
-        obj = event.get("data", {}).get("object", {})
-        if not isinstance(obj, dict) or not obj.get("id"):
-            return "ignored_malformed"
-        from paygate.adapters.stripe_gateway import account_info
-
-        changed = await self._store_account(account_info(obj))
-        return "account_updated" if changed else "account_not_linked"
-
-    async def _store_account(self, info: AccountInfo) -> int:
-        async with self._db.transaction() as tx:
-            links = (await tx.scalars(select(StripeAccountLink).where(
-                StripeAccountLink.account_id == info.id,
-                StripeAccountLink.active.is_(True)))).all()
-            for link in links:
-                _copy_account(link, info)
-                link.updated_at = utcnow()
-        return len(links)
-
-    async def _on_deauthorized(self, event: dict[str, Any]) -> str:
-        account_id = event.get("account")
-        if not account_id:
-            return "ignored_no_account"
-        now = utcnow()
-        if event.get("created"):
-            now = datetime.fromtimestamp(int(event["created"]), UTC)
-        async with self._db.transaction() as tx:
-            clinic_ids = list((await tx.scalars(select(StripeAccountLink.clinic_id).where(
-                StripeAccountLink.account_id == account_id,
-                StripeAccountLink.active.is_(True)))).all())
-            await tx.execute(update(StripeAccountLink).where(
-                StripeAccountLink.account_id == account_id,
-                StripeAccountLink.active.is_(True)).values(
-                    active=False, unlinked_at=now, unlink_reason=REVOKED, updated_at=utcnow()))
-        for clinic_id in clinic_ids:
-            await self._payments.cancel_open_for_clinic(
-                clinic_id, None, "Stripe access was revoked from the Stripe dashboard.")
-        return "account_deauthorized" if clinic_ids else "account_not_linked"
-
 
 async def ensure_org(tx: AsyncSession, org_id: str) -> Organisation:
     org = await tx.get(Organisation, org_id)
@@ -387,13 +274,6 @@ async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
     elif name and name.strip() and clinic.name in ("", clinic.id):
         clinic.name = name.strip()
     return clinic
-
-
-def _copy_account(link: StripeAccountLink, info: AccountInfo) -> None:
-    link.name, link.email, link.country = info.name, info.email, info.country
-    link.default_currency = info.default_currency
-    link.charges_enabled, link.payouts_enabled = info.charges_enabled, info.payouts_enabled
-    link.livemode = info.livemode
 
 
 def _looks_like_email(value: str) -> bool:
