@@ -16,6 +16,7 @@ from paygate.services.clinics import ClinicService
 from paygate.services.outbox import Outbox
 from paygate.services.payments import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
+from paygate.services.reports import ReportService
 from paygate.services.sessions import SessionService
 from paygate.services.tokens import TokenSigner
 from paygate.services.webhooks import WebhookService
@@ -61,6 +62,7 @@ class Runtime:
     payments: PaymentService
     clinics: ClinicService
     cases: CaseService
+    reports: ReportService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -83,6 +85,7 @@ class Runtime:
                                     settings.admin_session_ttl),
             gateway=gateway, broadcast=broadcast, outbox=outbox, webhooks=webhooks,
             payments=payments, clinics=clinics, cases=CaseService(db, outbox, settings),
+            reports=ReportService(db),
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
