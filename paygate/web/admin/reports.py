@@ -120,7 +120,7 @@ def _status_summary(report: Report) -> str:
 
 def _charts(report: Report) -> list[dict[str, Any]]:
     """One chart per currency (a total never mixes currencies), on the same days."""
-    by_currency: dict[str, dict[date, DayTotal]] = {}
+    by_currency: dict[str, dict[date, DayTotal]] = {t.currency: {} for t in report.overall}
     for t in report.by_day:
         by_currency.setdefault(t.currency, {})[date.fromisoformat(t.key)] = DayTotal(
             t.net, t.count)
