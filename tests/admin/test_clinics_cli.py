@@ -28,7 +28,6 @@ def cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60, check=False)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 def test_enable_link_list_and_unlink(stack: Stack) -> None:
     empty = cli(stack, "list")
     assert empty.returncode == 0, empty.stderr
