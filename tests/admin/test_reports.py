@@ -206,6 +206,11 @@ def test_filters_and_totals_per_day_and_clinician_keep_currencies_apart(
             ["Zoë Müller", "2", "USD 90.00", "USD 40.00", "USD 50.00"]]
         assert '<option value="dr-zoe" selected>Zoë Müller</option>' in zoe.text
 
+        nobody = admin.get(REPORT, params={**MAY, "clinician": "dr-gone"})
+        assert references(nobody.text) == []
+        assert "No payment requests match these filters." in nobody.text
+        assert '<option value="dr-gone" selected>dr-gone</option>' in nobody.text
+
         failed = admin.get(REPORT, params={**MAY, "status": "failed"})
         assert references(failed.text) == ["PAY-F00006"]
         assert "No paid payments match these filters." in failed.text

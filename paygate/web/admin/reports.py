@@ -105,8 +105,12 @@ def _csv_url(scope: ReportScope, filt: ReportFilter) -> str:
 
 def _clinician_choices(report: Report) -> list[tuple[str, str]]:
     names = Counter(name for _, name in report.clinicians)
-    return [(user, name if names[name] == 1 else f"{name} ({user})")
-            for user, name in report.clinicians]
+    choices = [(user, name if names[name] == 1 else f"{name} ({user})")
+               for user, name in report.clinicians]
+    chosen = report.filter.clinician
+    if chosen and all(user != chosen for user, _ in choices):
+        choices.append((chosen, chosen))  # so the form shows the filter that is applied
+    return choices
 
 
 def _status_summary(report: Report) -> str:
