@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -255,3 +256,15 @@ def browser() -> Iterator[Any]:
                                               headless=True)
         yield instance
         instance.close()
+
+
+def screenshots_dir() -> Path:
+    """Where browser tests save their screenshots: docs/screenshots when
+    PAYGATE_SCREENSHOTS=1 (to refresh the README's pictures), else a scratch folder, so an
+    ordinary test run leaves the work tree untouched."""
+    if os.environ.get("PAYGATE_SCREENSHOTS") == "1":
+        path = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    else:
+        path = Path(tempfile.gettempdir()) / "paygate-screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

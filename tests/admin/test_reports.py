@@ -22,9 +22,9 @@ from paygate.store.database import Database
 from paygate.store.models import PaymentRequest
 from tests.admin.conftest import Browser, admin_client, run_async
 from tests.admin.conftest import seed as seed_clinic
-from tests.conftest import Stack
+from tests.conftest import Stack, screenshots_dir
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 REPORT = "/admin/clinics/clinic_1/reports"
 MAY = {"from": "2024-05-01", "to": "2024-05-03"}
 SVG = "{http://www.w3.org/2000/svg}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,10 +9,10 @@ from playwright.sync_api import expect
 
 from tests.admin.conftest import Browser, seed
 from tests.admin.test_linking import consent
-from tests.conftest import Stack
+from tests.conftest import Stack, screenshots_dir
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 PAGE = "/admin/clinics/clinic_1/client-payments"
 
 
