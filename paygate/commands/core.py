@@ -7,13 +7,31 @@ from typing import Any
 
 from paygate.domain.principals import Role
 
+# uvicorn's WebSocket implementations; the default is what measured best per idle call
+# socket (docs/benchmarks.md: `python -m bench`).
+WS_IMPLEMENTATIONS = ("websockets-sansio", "websockets", "wsproto")
+DEFAULT_WS = "websockets-sansio"
+DEFAULT_WS_DEFLATE = "off"
+
 
 def register(subparsers: Any) -> None:
     serve = subparsers.add_parser("serve", help="serve paygate with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1,
-                       help="uvicorn worker processes (needs PostgreSQL and Redis for >1)")
+                       help="uvicorn worker processes (>1 needs PostgreSQL and a shared "
+                            "PAYGATE_BROADCAST_URL such as redis://)")
+    serve.add_argument("--ws", choices=WS_IMPLEMENTATIONS, default=DEFAULT_WS,
+                       help=f"WebSocket implementation (default {DEFAULT_WS})")
+    serve.add_argument("--ws-per-message-deflate", choices=("on", "off"),
+                       default=DEFAULT_WS_DEFLATE,
+                       help=f"compress socket messages (default {DEFAULT_WS_DEFLATE}: notices "
+                            "are small and a compressor per socket costs memory)")
+    serve.add_argument("--forwarded-allow-ips", default=None,
+                       help="proxies trusted for X-Forwarded-For/-Proto (default: uvicorn's, "
+                            "$FORWARDED_ALLOW_IPS or 127.0.0.1)")
+    serve.add_argument("--backlog", type=int, default=2048,
+                       help="pending connections the listening socket queues")
     serve.set_defaults(func=cmd_serve)
 
     db = subparsers.add_parser("db", help="database migrations")
@@ -46,21 +64,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    if settings.is_sqlite:
-        if args.workers > 1:
+    if args.workers > 1:
+        if settings.is_sqlite:
             print("paygate: several workers need PostgreSQL (PAYGATE_DATABASE_URL)")
             return 2
+        if settings.broadcast_url.startswith("memory"):
+            print("paygate: several workers need a shared PAYGATE_BROADCAST_URL (redis:// or "
+                  "postgresql://), or notices stay inside the worker that made them")
+            return 2
+    if settings.is_sqlite:
         upgrade(settings.database_url)
+    options: dict[str, Any] = {
+        "host": args.host, "port": args.port, "proxy_headers": True, "log_config": None,
+        "access_log": False, "ws": args.ws, "backlog": args.backlog,
+        "ws_per_message_deflate": args.ws_per_message_deflate == "on",
+    }
+    if args.forwarded_allow_ips is not None:
+        options["forwarded_allow_ips"] = args.forwarded_allow_ips
     print(f"paygate serving on http://{args.host}:{args.port}", flush=True)
     if args.workers > 1:
-        uvicorn.run("paygate.app:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=True, log_config=None,
-                    access_log=False)
+        uvicorn.run("paygate.app:app_from_env", factory=True, workers=args.workers, **options)
         return 0
     from paygate.app import create_app
 
-    uvicorn.run(create_app(settings, migrate=False), host=args.host, port=args.port,
-                proxy_headers=True, log_config=None, access_log=False)
+    uvicorn.run(create_app(settings, migrate=False), **options)
     return 0
 
 
