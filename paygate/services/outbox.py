@@ -1,11 +1,15 @@
 """Email outbox: emails are queued in the transaction that causes them and sent by a worker
-that retries transient failures with backoff. One row per dedupe key, so one email per fact."""
+that retries transient failures with backoff. One row per dedupe key, so one email per fact.
+
+A kind may register a renderer: the worker then renders the email again from the facts at
+send time (a receipt learns the card's last 4 digits after the payment was recorded)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,6 +24,7 @@ from paygate.store.database import Database, utcnow
 from paygate.store.models import OutboxEmail
 
 logger = logging.getLogger("paygate.outbox")
+LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ class Draft:
     clinic_id: str | None = None
 
 
+Renderer = Callable[[OutboxEmail], Awaitable[Draft | None]]
+
+
 class Outbox:
     def __init__(self, db: Database, transport: MailTransport | None, sender: str,
                  domain: str = "paygate.local", max_attempts: int = 8,
@@ -46,6 +54,10 @@ class Outbox:
         self._base_delay = base_delay
         self._poll = poll_interval
         self._wake = asyncio.Event()
+        self._renderers: dict[str, Renderer] = {}
+
+    def register_renderer(self, kind: str, renderer: Renderer) -> None:
+        self._renderers[kind] = renderer
 
     def message_id(self, dedupe_key: str) -> str:
         digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
@@ -108,33 +120,51 @@ class Outbox:
             rows = list((await tx.scalars(query)).all())
             # Lease the claimed rows so another instance leaves them alone while we send.
             for row in rows:
-                row.next_attempt_at = now + timedelta(seconds=60)
+                row.next_attempt_at = now + LEASE
         for row in rows:
             await self._send_one(row)
         return len(rows)
 
+    async def _render(self, row: OutboxEmail) -> dict[str, object]:
+        """The row's content as its renderer sees it now ({} keeps what was queued)."""
+        renderer = self._renderers.get(row.kind)
+        if renderer is None:
+            return {}
+        try:
+            draft = await renderer(row)
+        except Exception:  # the queued content is still a good email
+            logger.exception("could not render a %s email again; sending it as queued",
+                             row.kind)
+            return {}
+        if draft is None:
+            return {}
+        row.subject, row.text_body, row.html_body = draft.subject, draft.text, draft.html
+        row.reply_to = draft.reply_to
+        return {"subject": draft.subject, "text_body": draft.text, "html_body": draft.html,
+                "reply_to": draft.reply_to}
+
     async def _send_one(self, row: OutboxEmail) -> None:
         assert self._transport is not None
+        values: dict[str, object] = await self._render(row)
         email = OutgoingEmail(to=row.to_addr, subject=row.subject, text=row.text_body,
                               html=row.html_body, message_id=row.message_id,
                               sender=self._sender, reply_to=row.reply_to)
-        values: dict[str, object]
         attempts = row.attempts + 1
         try:
             await self._transport.send(email)
-            values = {"status": "sent", "sent_at": utcnow(), "attempts": attempts,
-                      "last_error": None}
+            values |= {"status": "sent", "sent_at": utcnow(), "attempts": attempts,
+                       "last_error": None}
             log_event(logger, "email sent", kind=row.kind, email_id=row.id)
         except PermanentMailError as exc:
-            values = {"status": "dead", "attempts": attempts, "last_error": str(exc)[:500]}
+            values |= {"status": "dead", "attempts": attempts, "last_error": str(exc)[:500]}
             log_event(logger, "email refused", logging.WARNING, kind=row.kind,
                       email_id=row.id, error=str(exc))
         except TransientMailError as exc:
             dead = attempts >= self.max_attempts
             delay = self._base_delay * (2 ** (attempts - 1))
-            values = {"status": "dead" if dead else "pending", "attempts": attempts,
-                      "last_error": str(exc)[:500],
-                      "next_attempt_at": utcnow() + timedelta(seconds=delay)}
+            values |= {"status": "dead" if dead else "pending", "attempts": attempts,
+                       "last_error": str(exc)[:500],
+                       "next_attempt_at": utcnow() + timedelta(seconds=delay)}
             log_event(logger, "email deferred", logging.WARNING, kind=row.kind,
                       email_id=row.id, attempts=attempts, error=str(exc))
         async with self._db.transaction() as tx:

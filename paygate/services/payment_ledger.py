@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.errors import NotFound
 from paygate.domain.money import Money
-from paygate.domain.payment_requests import Status, check_transition, is_forward
+from paygate.domain.payment_requests import SETTLED, Status, check_transition, is_forward
 from paygate.domain.principals import Principal
 from paygate.logs import log_event
 from paygate.services.notices import RequestView, call_channel, update_message
-from paygate.services.outbox import Outbox
+from paygate.services.outbox import Draft, Outbox
 from paygate.services.ports import Broadcast, IntentInfo
 from paygate.services.receipts import ReceiptFacts, ReceiptWriter
 from paygate.settings import Settings
@@ -98,7 +98,8 @@ class RequestLedger:
             elif target is not Status.PROCESSING:
                 row.failure_message = None
             if target is Status.PAID:
-                row.card_brand, row.card_last4 = intent.card_brand, intent.card_last4
+                if intent.card_last4:  # an event's object may not carry the card
+                    row.card_brand, row.card_last4 = intent.card_brand, intent.card_last4
                 row.paid_at = utcnow()
             await self.transition(tx, row, target, actor, detail)
             if target is Status.PAID:
@@ -126,15 +127,40 @@ class RequestLedger:
         row.updated_at = now
 
     async def queue_receipt(self, tx: AsyncSession, row: PaymentRequest) -> None:
+        """Queue the receipt in the caller's transaction (the one that made it paid, or the
+        one that gave the address). The outbox renders it again from the row when sending,
+        so card details learnt later still reach it."""
+        draft = await self.receipt_draft(tx, row)
+        if draft is not None:
+            await self._outbox.enqueue(tx, draft)
+
+    async def receipt_draft(self, tx: AsyncSession, row: PaymentRequest) -> Draft | None:
         if not row.receipt_email or row.paid_at is None:
-            return
+            return None
         clinic = await tx.get(Clinic, row.clinic_id)
-        await self._outbox.enqueue(tx, self._receipts.draft(ReceiptFacts(
+        return self._receipts.draft(ReceiptFacts(
             request_id=row.id, to=row.receipt_email, clinic_name=clinic_label(clinic),
             clinic_id=row.clinic_id, reply_to=clinic.reply_to if clinic else None,
             amount=Money(row.amount, row.currency), description=row.description,
             reference=row.reference, paid_at=as_utc(row.paid_at),
-            card_brand=row.card_brand, card_last4=row.card_last4)))
+            card_brand=row.card_brand, card_last4=row.card_last4))
+
+    async def fill_card(self, request_id: str, brand: str | None, last4: str) -> bool:
+        """Record the card (brand and last 4, from Stripe) once known. A settled request's
+        watchers get a new version; an open one shows it when it settles."""
+        async with self._db.transaction() as tx:
+            row = await self.lock(tx, request_id)
+            if (row.card_brand, row.card_last4) == (brand, last4):
+                return False
+            row.card_brand, row.card_last4 = brand, last4
+            settled = Status(row.status) in SETTLED
+            if settled:
+                row.version += 1
+                row.updated_at = utcnow()
+            clinic = await tx.get(Clinic, row.clinic_id)
+        if settled:
+            await self.publish(row, RequestView.of(row, clinic_label(clinic)))
+        return True
 
     async def lock(self, tx: AsyncSession, request_id: str) -> PaymentRequest:
         query = select(PaymentRequest).where(PaymentRequest.id == request_id)
