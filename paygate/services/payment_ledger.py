@@ -143,7 +143,7 @@ class RequestLedger:
             clinic_id=row.clinic_id, reply_to=clinic.reply_to if clinic else None,
             amount=Money(row.amount, row.currency), description=row.description,
             reference=row.reference, paid_at=as_utc(row.paid_at),
-            card_brand=row.card_brand, card_last4=row.card_last4))
+            card_brand=row.card_brand, card_last4=row.card_last4, locale=row.receipt_locale))
 
     async def fill_card(self, request_id: str, brand: str | None, last4: str) -> bool:
         """Record the card (brand and last 4, from Stripe) once known. A settled request's

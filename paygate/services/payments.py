@@ -182,7 +182,8 @@ class PaymentService:
         return view
 
     async def set_receipt_email(self, principal: Principal, request_id: str,
-                                email: str) -> RequestDetail:
+                                email: str, locale: str | None = None) -> RequestDetail:
+        """The patient's receipt address, and the locale (en, fr, fa, bn) to write it in."""
         row = await self._load_for(principal, request_id)
         principal.require_role(Role.PATIENT)
         address = (email or "").strip()
@@ -194,6 +195,7 @@ class PaymentService:
         async with self._db.transaction() as tx:
             fresh = await self._ledger.lock(tx, row.id)
             fresh.receipt_email = address
+            fresh.receipt_locale = locale
             fresh.updated_at = utcnow()
             if Status(fresh.status) is Status.PAID:
                 await self._ledger.queue_receipt(tx, fresh)

@@ -1,14 +1,13 @@
-"""The receipt email a patient gets once Stripe confirms their payment."""
+"""The receipt email a patient gets once Stripe confirms their payment, in the patient's
+language (the locale recorded with their receipt address; English when none was)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
+from paygate import i18n
 from paygate.domain.money import Money
-from paygate.resources import resource_dir
 from paygate.services.outbox import Draft
 
 BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express",
@@ -16,15 +15,13 @@ BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"
           "unionpay": "UnionPay", "cartes_bancaires": "Cartes Bancaires"}
 
 
-def card_label(brand: str | None, last4: str | None) -> str | None:
+def card_label(brand: str | None, last4: str | None, locale: str = i18n.DEFAULT_LOCALE
+               ) -> str | None:
     if not last4:
         return None
-    name = BRANDS.get((brand or "").lower(), (brand or "Card").title())
-    return f"{name} ending in {last4}"
-
-
-def format_date(value: datetime) -> str:
-    return value.strftime("%d %B %Y, %H:%M UTC").lstrip("0")
+    _ = i18n.translations(locale).gettext
+    name = BRANDS.get((brand or "").lower()) or (brand.title() if brand else _("Card"))
+    return _("{brand} ending in {last4}").format(brand=name, last4=last4)
 
 
 @dataclass(frozen=True)
@@ -40,26 +37,32 @@ class ReceiptFacts:
     paid_at: datetime
     card_brand: str | None
     card_last4: str | None
+    locale: str | None = None
 
 
 class ReceiptWriter:
     def __init__(self) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(str(resource_dir("templates"))),
-            autoescape=select_autoescape(["html"]), keep_trailing_newline=True,
-        )
+        i18n.load_all()  # at start-up: the catalogs are files
 
     def draft(self, facts: ReceiptFacts) -> Draft:
+        locale = i18n.normalize(facts.locale) or i18n.DEFAULT_LOCALE
+        _ = i18n.translations(locale).gettext
+        rtl = i18n.direction(locale) == "rtl"
         context = {
-            "clinic": facts.clinic_name, "amount": facts.amount.format(),
+            "clinic": facts.clinic_name,
+            "amount": i18n.format_money(facts.amount.amount, facts.amount.currency, locale),
             "description": facts.description, "reference": facts.reference,
-            "date": format_date(facts.paid_at),
-            "card": card_label(facts.card_brand, facts.card_last4),
+            "date": i18n.format_datetime(facts.paid_at, locale),
+            "card": card_label(facts.card_brand, facts.card_last4, locale),
+            # Email clients ignore logical CSS properties: the value column's side, spelled out.
+            "start": "right" if rtl else "left", "end": "left" if rtl else "right",
         }
+        env = i18n.template_env(locale)
         return Draft(
             kind="receipt", dedupe_key=f"receipt:{facts.request_id}", to=facts.to,
-            subject=f"Your receipt from {facts.clinic_name} ({facts.reference})",
-            text=self._env.get_template("email/receipt.txt").render(context),
-            html=self._env.get_template("email/receipt.html").render(context),
+            subject=_("Your receipt from {clinic} ({reference})").format(
+                clinic=facts.clinic_name, reference=facts.reference),
+            text=env.get_template("email/receipt.txt").render(context),
+            html=env.get_template("email/receipt.html").render(context),
             reply_to=facts.reply_to, clinic_id=facts.clinic_id,
         )

@@ -96,6 +96,7 @@ class PaymentRequest(Base):
                                                           unique=True)
     client_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     receipt_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    receipt_locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     card_brand: Mapped[str | None] = mapped_column(String(32), nullable=True)
     card_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
     failure_message: Mapped[str | None] = mapped_column(String(500), nullable=True)

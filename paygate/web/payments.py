@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from paygate import i18n
 from paygate.domain.money import SUPPORTED, exponent, minimum_charge
 from paygate.services.notices import RequestView
 from paygate.services.payments import DESCRIPTION_MAX, RequestDetail
@@ -39,6 +40,10 @@ class PaymentRequestCreate(BaseModel):
 class ReceiptEmail(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=320)
+    locale: str | None = Field(
+        default=None, max_length=35,
+        description="The language for the receipt (e.g. fr, fa-IR); else the token's "
+                    "locale, else Accept-Language, else English.")
 
 
 class PaymentRequestOut(BaseModel):
@@ -143,8 +148,10 @@ async def cancel_request(request: Request) -> Response:
 async def set_receipt(request: Request) -> Response:
     principal = api_principal(request)
     body = await parse_body(request, ReceiptEmail)
+    locale = i18n.negotiate(body.locale, principal.locale,
+                            accept=request.headers.get("accept-language"))
     detail = await runtime(request).payments.set_receipt_email(
-        principal, request.path_params["request_id"], body.email)
+        principal, request.path_params["request_id"], body.email, locale)
     return json_response(_detail_out(detail))
 
 

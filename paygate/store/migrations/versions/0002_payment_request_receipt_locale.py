@@ -1,0 +1,26 @@
+"""payment requests: the patient's locale for their receipt
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23 01:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("payment_requests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("receipt_locale", sa.String(length=16), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("payment_requests", schema=None) as batch_op:
+        batch_op.drop_column("receipt_locale")
