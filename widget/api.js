@@ -1,4 +1,5 @@
 // paygate's JSON API with the access token; errors become ApiError with the server's words.
+import {currentLocale, t} from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -16,7 +17,7 @@ export class Api {
   }
 
   async request(method, path, body) {
-    const headers = {"Accept": "application/json"};
+    const headers = {"Accept": "application/json", "Accept-Language": currentLocale()};
     if (this.token) headers["Authorization"] = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -24,14 +25,14 @@ export class Api {
       response = await fetch(this.base + path, {method, headers, credentials: "omit",
         body: body === undefined ? undefined : JSON.stringify(body)});
     } catch (err) {
-      throw new ApiError(0, "network", "We could not reach the payment service. " +
-        "Check your connection and try again.");
+      throw new ApiError(0, "network", t("We could not reach the payment service. " +
+        "Check your connection and try again."));
     }
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = data.error || {};
       throw new ApiError(response.status, error.code || "error",
-        error.message || "Something went wrong. Please try again.", error.field);
+        error.message || t("Something went wrong. Please try again."), error.field);
     }
     return data;
   }

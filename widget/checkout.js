@@ -1,5 +1,6 @@
 // Stripe.js on the clinic's connected account: the Payment Element and confirmPayment.
 // Card details go from Stripe's iframe to Stripe; this code only ever sees the outcome.
+import {stripeLocale, t} from "./i18n.js";
 
 let loading = null;
 
@@ -11,12 +12,12 @@ export function loadStripe(url) {
       script.src = url;
       script.async = true;
       script.onload = () => window.Stripe ? resolve(window.Stripe)
-        : reject(new Error("Stripe.js did not load."));
+        : reject(new Error(t("Stripe.js did not load.")));
       script.onerror = () => {
         loading = null;
         script.remove();
-        reject(new Error("The secure card form could not be loaded. Check your connection " +
-          "and try again."));
+        reject(new Error(t("The secure card form could not be loaded. Check your " +
+          "connection and try again.")));
       };
       document.head.append(script);
     });
@@ -37,9 +38,12 @@ export class Checkout {
 
   async mount(container, onChange) {
     const Stripe = await loadStripe(this.url);
-    this.stripe = Stripe(this.detail.publishable_key, {stripeAccount: this.detail.stripe_account});
+    // Stripe words its card form and its decline messages in this locale.
+    const locale = stripeLocale();
+    this.stripe = Stripe(this.detail.publishable_key, {stripeAccount: this.detail.stripe_account,
+      locale});
     this.elements = this.stripe.elements({clientSecret: this.detail.client_secret,
-      appearance: APPEARANCE});
+      appearance: APPEARANCE, locale});
     this.element = this.elements.create("payment", {layout: "tabs"});
     if (onChange) this.element.on("change", onChange);
     await new Promise((resolve) => {
@@ -57,7 +61,7 @@ export class Checkout {
       confirmParams: {return_url: window.location.href},
     });
     if (result.error) {
-      return {ok: false, message: result.error.message || "The payment did not go through.",
+      return {ok: false, message: result.error.message || t("The payment did not go through."),
         code: result.error.code, intent: result.error.payment_intent || null};
     }
     return {ok: true, intent: result.paymentIntent};

@@ -1,23 +1,24 @@
 // The clinician's panel: request a payment, follow each request live, and a
 // "Payment received" pop-up that stays until dismissed.
-import {cardLabel, formatTime, h, replace} from "./dom.js";
+import {cardLabel, formatTime, h, reference, replace, typed} from "./dom.js";
+import {N_, t, tx, zero} from "./i18n.js";
 import {exponentOf, formatMoney, parseMajor} from "./money.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const STATUS = {
-  requested: ["Waiting for patient", "pending"],
-  processing: ["Processing", "pending"],
-  paid: ["Paid", "ok"],
-  failed: ["Payment failed", "bad"],
-  cancelled: ["Cancelled", "muted"],
-  expired: ["Expired", "muted"],
-  refunded: ["Refunded", "muted"],
-  partially_refunded: ["Partly refunded", "muted"],
+  requested: [N_("Waiting for patient"), "pending"],
+  processing: [N_("Processing"), "pending"],
+  paid: [N_("Paid"), "ok"],
+  failed: [N_("Payment failed"), "bad"],
+  cancelled: [N_("Cancelled"), "muted"],
+  expired: [N_("Expired"), "muted"],
+  refunded: [N_("Refunded"), "muted"],
+  partially_refunded: [N_("Partly refunded"), "muted"],
 };
 const OPEN = new Set(["requested", "processing", "failed"]);
 
 export function statusLabel(status) {
-  return (STATUS[status] || [status, "muted"])[0];
+  return STATUS[status] ? t(STATUS[status][0]) : status;
 }
 
 export function money(request) {
@@ -37,17 +38,20 @@ export class ClinicianView {
   }
 
   build() {
-    this.listEl = h("ul", {class: "pg-list", "aria-label": "Payment requests in this call"});
+    this.listEl = h("ul", {class: "pg-list", "aria-labelledby": "pg-requests-title"});
+    this.listTitle = h("h3", {id: "pg-requests-title", class: "pg-section", tabindex: "-1"},
+      t("Requests in this call"));
     this.formSlot = h("div");
-    this.liveEl = h("p", {class: "pg-sr", "aria-live": "polite"});
+    this.liveEl = h("p", {class: "pg-sr", role: "status", "aria-live": "polite",
+      "aria-atomic": "true", "data-testid": "announcer"});
     this.dialogSlot = h("div");
     replace(this.root,
       h("div", {class: "pg-toolbar"},
-        h("h2", {class: "pg-title"}, "Payments"),
-        h("span", {class: "pg-subtitle"}, this.options.clinic_name)),
+        h("h2", {class: "pg-title"}, t("Payments")),
+        typed("span", {class: "pg-subtitle"}, this.options.clinic_name)),
       this.notReady(),
       this.formSlot,
-      h("h3", {class: "pg-section"}, "Requests in this call"),
+      this.listTitle,
       this.listEl, this.liveEl, this.dialogSlot);
     this.renderForm();
     this.renderList();
@@ -60,24 +64,26 @@ export class ClinicianView {
   }
 
   // -- the request form ---------------------------------------------------------------
-  renderForm() {
+  renderForm({focus = false} = {}) {
     if (!this.options.ready) { replace(this.formSlot); return; }
     if (!this.formOpen) {
-      replace(this.formSlot, h("button", {type: "button", class: "pg-btn pg-btn-primary pg-wide",
-        onclick: () => this.openForm()}, "Request Payment"));
+      const open = h("button", {type: "button", class: "pg-btn pg-btn-primary pg-wide",
+        onclick: () => this.openForm()}, t("Request Payment"));
+      replace(this.formSlot, open);
+      if (focus) open.focus();
       return;
     }
     const currencies = this.options.currencies.map((c) => c.code);
     const currency = h("select", {id: "pg-currency", name: "currency", class: "pg-currency",
-      "aria-label": "Currency"},
+      "aria-label": t("Currency")},
       currencies.map((code) => h("option", {value: code, selected: code === this.draft.currency},
         code.toUpperCase())));
     const amount = h("input", {id: "pg-amount", name: "amount", class: "pg-input",
-      inputmode: "decimal", autocomplete: "off", required: true, placeholder: "0.00",
+      inputmode: "decimal", autocomplete: "off", required: true, dir: "ltr",
       value: this.draft.amount, "aria-describedby": "pg-amount-hint pg-amount-error"});
     const description = h("textarea", {id: "pg-description", name: "description",
       class: "pg-input", rows: 3, required: true, maxlength: this.options.description_max,
-      "aria-describedby": "pg-description-hint pg-description-error"});
+      dir: "auto", "aria-describedby": "pg-description-hint pg-description-error"});
     description.value = this.draft.description;
     const amountHint = h("p", {id: "pg-amount-hint", class: "pg-hint"});
     const amountError = h("p", {id: "pg-amount-error", class: "pg-field-error", role: "alert"});
@@ -85,16 +91,16 @@ export class ClinicianView {
       role: "alert"});
     const formError = h("div", {class: "pg-form-error", role: "alert"});
     const submit = h("button", {type: "submit", class: "pg-btn pg-btn-primary"},
-      "Request Payment");
+      t("Request Payment"));
+    const limit = (minor, info) => formatMoney(minor, info.code, info.exponent);
     const limits = () => {
-      const code = currency.value;
-      const info = this.options.currencies.find((c) => c.code === code);
-      const parts = [`Minimum ${formatMoney(info.minimum, code, info.exponent)}`];
-      if (this.options.max_amount && code === this.options.default_currency) {
-        parts.push(`maximum ${formatMoney(this.options.max_amount, code, info.exponent)}`);
-      }
-      amountHint.textContent = parts.join(", ") + ".";
-      amount.placeholder = info.exponent ? `0.${"0".repeat(info.exponent)}` : "0";
+      const info = this.options.currencies.find((c) => c.code === currency.value);
+      amountHint.textContent = this.options.max_amount &&
+        info.code === this.options.default_currency
+        ? t("Minimum {minimum}, maximum {maximum}.", {minimum: limit(info.minimum, info),
+          maximum: limit(this.options.max_amount, info)})
+        : t("Minimum {minimum}.", {minimum: limit(info.minimum, info)});
+      amount.placeholder = zero(info.exponent);
     };
     const saveDraft = () => {
       this.draft = {amount: amount.value, currency: currency.value,
@@ -107,20 +113,20 @@ export class ClinicianView {
     limits();
 
     const form = h("form", {class: "pg-card pg-form", novalidate: true,
-      "aria-label": "Request a payment"},
-      h("h3", {class: "pg-card-title"}, "Request a payment"),
-      h("label", {for: "pg-amount", class: "pg-label"}, "Amount"),
+      "aria-labelledby": "pg-form-title"},
+      h("h3", {id: "pg-form-title", class: "pg-card-title"}, t("Request a payment")),
+      h("label", {for: "pg-amount", class: "pg-label"}, t("Amount")),
       h("div", {class: "pg-amount-row"}, currency, amount),
       amountHint, amountError,
-      h("label", {for: "pg-description", class: "pg-label"}, "Payment description"),
+      h("label", {for: "pg-description", class: "pg-label"}, t("Payment description")),
       description,
       h("p", {id: "pg-description-hint", class: "pg-hint"},
-        "What the payment is for, e.g. \u201cConsultation fee\u201d. The patient sees it on " +
-        "their receipt: don\u2019t include clinical details or diagnoses."),
+        t("What the payment is for, e.g. \u201cConsultation fee\u201d. The patient sees it " +
+          "on their receipt: don\u2019t include clinical details or diagnoses.")),
       descriptionError, formError,
       h("div", {class: "pg-actions"},
         h("button", {type: "button", class: "pg-btn pg-btn-quiet",
-          onclick: () => this.closeForm()}, "Cancel"),
+          onclick: () => this.closeForm()}, t("Cancel")),
         submit));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -134,15 +140,17 @@ export class ClinicianView {
         amountError.textContent = parsed.error;
         bad = true;
       } else if (parsed.minor < info.minimum) {
-        amountError.textContent = `The minimum amount is ${formatMoney(info.minimum, code, info.exponent)}.`;
+        amountError.textContent = t("The minimum amount is {amount}.",
+          {amount: limit(info.minimum, info)});
         bad = true;
       } else if (this.options.max_amount && code === this.options.default_currency &&
                  parsed.minor > this.options.max_amount) {
-        amountError.textContent = `The maximum amount is ${formatMoney(this.options.max_amount, code, info.exponent)}.`;
+        amountError.textContent = t("The maximum amount is {amount}.",
+          {amount: limit(this.options.max_amount, info)});
         bad = true;
       }
       if (!description.value.trim()) {
-        descriptionError.textContent = "Enter a description of what the payment is for.";
+        descriptionError.textContent = t("Enter a description of what the payment is for.");
         bad = true;
       }
       if (bad) {
@@ -151,14 +159,14 @@ export class ClinicianView {
       }
       this.busy = true;
       submit.disabled = true;
-      submit.textContent = "Requesting\u2026";
+      submit.textContent = t("Requesting\u2026");
       try {
         const created = await this.api.post(
           `/api/v1/calls/${encodeURIComponent(this.callId)}/payment-requests`,
           {amount: parsed.minor, currency: code, description: description.value.trim()});
         this.book.apply(created);
         this.events.emit("request-created", {request: created});
-        this.announce(`Payment of ${money(created)} requested.`);
+        this.announce(t("Payment of {amount} requested.", {amount: money(created)}));
         this.draft = {amount: "", currency: code, description: ""};
         setSessionValue(this.session, "draft", this.draft);
         this.closeForm();
@@ -168,7 +176,7 @@ export class ClinicianView {
           : err.field === "amount" || err.code === "invalid_amount" ? amountError : formError;
         target.textContent = err.message;
         submit.disabled = false;
-        submit.textContent = "Request Payment";
+        submit.textContent = t("Request Payment");
       } finally {
         this.busy = false;
       }
@@ -186,50 +194,58 @@ export class ClinicianView {
   closeForm() {
     this.formOpen = false;
     setSessionValue(this.session, "formOpen", false);
-    this.renderForm();
+    this.renderForm({focus: true});
   }
 
   // -- the live list ------------------------------------------------------------------
   renderList() {
     const requests = this.book.list();
+    const focused = this.listEl.contains(document.activeElement);
     if (!requests.length) {
-      replace(this.listEl, h("li", {class: "pg-empty"}, "No payment requests in this call yet."));
-      return;
+      replace(this.listEl, h("li", {class: "pg-empty"}, t("No payment requests in this call yet.")));
+    } else {
+      replace(this.listEl, requests.map((r) => this.item(r)));
     }
-    replace(this.listEl, requests.map((r) => this.item(r)));
+    // A re-render must not drop keyboard focus to the top of the page.
+    if (focused && !this.listEl.contains(document.activeElement)) this.listTitle.focus();
   }
 
   item(r) {
-    const [label, tone] = STATUS[r.status] || [r.status, "muted"];
+    const [, tone] = STATUS[r.status] || [r.status, "muted"];
     const detail = r.status === "failed" && r.failure_message
       ? h("p", {class: "pg-item-note pg-bad"},
-        `Last attempt failed: ${r.failure_message} The patient can try again.`)
+        t("Last attempt failed: {reason} The patient can try again.",
+          {reason: r.failure_message}))
       : r.status === "paid" && r.card_last4
-        ? h("p", {class: "pg-item-note"}, `Paid with ${cardLabel(r.card_brand, r.card_last4)}`)
+        ? h("p", {class: "pg-item-note"},
+          tx("Paid with {card}", {card: cardLabel(r.card_brand, r.card_last4)}))
         : null;
     return h("li", {class: "pg-item", dataset: {requestId: r.id, status: r.status}},
       h("div", {class: "pg-item-top"},
         h("span", {class: "pg-item-amount"}, money(r)),
-        h("span", {class: `pg-pill pg-pill-${tone}`, "data-testid": "status"}, label)),
-      h("p", {class: "pg-item-desc"}, r.description),
-      h("p", {class: "pg-item-meta"}, `${r.reference} \u00b7 ${formatTime(r.created_at)}`),
+        h("span", {class: `pg-pill pg-pill-${tone}`, "data-testid": "status"},
+          statusLabel(r.status))),
+      typed("p", {class: "pg-item-desc"}, r.description),
+      h("p", {class: "pg-item-meta"}, reference(r.reference), " \u00b7 ",
+        formatTime(r.created_at)),
       detail,
       OPEN.has(r.status)
         ? h("button", {type: "button", class: "pg-btn pg-btn-danger-quiet pg-small",
-          onclick: (event) => this.cancel(r, event.currentTarget)}, "Cancel request")
+          "aria-label": t("Cancel request {reference}", {reference: r.reference}),
+          onclick: (event) => this.cancel(r, event.currentTarget)}, t("Cancel request"))
         : null);
   }
 
   async cancel(request, button) {
     button.disabled = true;
-    button.textContent = "Cancelling\u2026";
+    button.textContent = t("Cancelling\u2026");
     try {
       const updated = await this.api.post(
         `/api/v1/payment-requests/${encodeURIComponent(request.id)}/cancel`);
       this.changed(this.book.apply(updated));
     } catch (err) {
       button.disabled = false;
-      button.textContent = "Cancel request";
+      button.textContent = t("Cancel request");
       this.flash(err.message);
     }
   }
@@ -261,7 +277,8 @@ export class ClinicianView {
     this.renderList();
     this.events.emit("request-updated", {request: after});
     if (before && before.status === after.status) return;
-    this.announce(`${money(after)} ${after.description}: ${statusLabel(after.status)}.`);
+    this.announce(t("{amount} {description}: {status}.", {amount: money(after),
+      description: after.description, status: statusLabel(after.status)}));
     if (after.status === "paid" && !this.dismissed.has(after.id)) this.paymentReceived(after);
   }
 
@@ -274,27 +291,43 @@ export class ClinicianView {
 
   renderDialog() {
     const r = this.alerts[0];
-    if (!r) { replace(this.dialogSlot); return; }
+    if (!r) {
+      replace(this.dialogSlot);
+      const back = this.returnFocus;
+      this.returnFocus = null;
+      if (back && back.isConnected) back.focus();
+      else if (this.dialogSlot.contains(document.activeElement) || document.activeElement ===
+               document.body) this.listTitle.focus();
+      return;
+    }
+    if (!this.returnFocus && !this.dialogSlot.contains(document.activeElement)) {
+      this.returnFocus = document.activeElement;
+    }
+    const close = () => {
+      this.dismissed.add(r.id);
+      setSessionValue(this.session, "dismissed", [...this.dismissed]);
+      this.alerts.shift();
+      this.renderDialog();
+    };
     const dismiss = h("button", {type: "button", class: "pg-btn pg-btn-primary pg-wide",
-      onclick: () => {
-        this.dismissed.add(r.id);
-        setSessionValue(this.session, "dismissed", [...this.dismissed]);
-        this.alerts.shift();
-        this.renderDialog();
-      }}, "Dismiss");
-    replace(this.dialogSlot,
-      h("div", {class: "pg-overlay"},
-        h("div", {class: "pg-dialog", role: "alertdialog", "aria-modal": "true",
-          "aria-labelledby": "pg-received-title", "aria-describedby": "pg-received-body"},
-          h("div", {class: "pg-check", "aria-hidden": "true"}, "\u2713"),
-          h("h2", {id: "pg-received-title", class: "pg-dialog-title"}, "Payment received"),
-          h("dl", {id: "pg-received-body", class: "pg-facts"},
-            h("dt", {}, "Amount"), h("dd", {class: "pg-strong"}, money(r)),
-            h("dt", {}, "Description"), h("dd", {}, r.description),
-            h("dt", {}, "Reference"), h("dd", {class: "pg-mono"}, r.reference),
-            r.card_last4 ? [h("dt", {}, "Card"), h("dd", {}, cardLabel(r.card_brand, r.card_last4))]
-              : null),
-          dismiss)));
+      onclick: close}, t("Dismiss"));
+    const dialog = h("div", {class: "pg-dialog", role: "alertdialog", "aria-modal": "true",
+      "aria-labelledby": "pg-received-title", "aria-describedby": "pg-received-body"},
+      h("div", {class: "pg-check", "aria-hidden": "true"}, "\u2713"),
+      h("h2", {id: "pg-received-title", class: "pg-dialog-title"}, t("Payment received")),
+      h("dl", {id: "pg-received-body", class: "pg-facts"},
+        h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"}, money(r)),
+        h("dt", {}, t("Description")), typed("dd", {}, r.description),
+        h("dt", {}, t("Reference")), h("dd", {}, reference(r.reference)),
+        r.card_last4 ? [h("dt", {}, t("Card")), h("dd", {}, cardLabel(r.card_brand, r.card_last4))]
+          : null),
+      dismiss);
+    // Modal: Tab stays on the dialog's one button; Escape dismisses it like the button.
+    dialog.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") { event.preventDefault(); close(); }
+      if (event.key === "Tab") { event.preventDefault(); dismiss.focus(); }
+    });
+    replace(this.dialogSlot, h("div", {class: "pg-overlay"}, dialog));
     dismiss.focus();
   }
 }

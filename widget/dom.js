@@ -1,4 +1,7 @@
 // A tiny element builder: h("button", {class: "pg-btn", onclick}, "Pay now").
+import {t, tx} from "./i18n.js";
+
+export {formatDateTime, formatTime} from "./i18n.js";
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -32,23 +35,23 @@ export function replace(node, ...children) {
   append(node, children);
 }
 
-export function formatTime(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
-}
-
-export function formatDateTime(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleString([], {day: "numeric", month: "long", year: "numeric",
-    hour: "2-digit", minute: "2-digit"});
+// Text someone typed (a description, a clinic's name): its own direction, isolated.
+export function typed(tag, attrs, text) {
+  return h(tag, {...attrs, dir: "auto"}, text);
 }
 
 const BRANDS = {visa: "Visa", mastercard: "Mastercard", amex: "American Express",
   discover: "Discover", diners: "Diners Club", jcb: "JCB", unionpay: "UnionPay"};
 
+// "Visa ending in 4242" as children for h(), the digits isolated for right-to-left text.
 export function cardLabel(brand, last4) {
-  if (!last4) return "";
+  if (!last4) return null;
   const name = BRANDS[(brand || "").toLowerCase()] || (brand ? brand[0].toUpperCase() +
-    brand.slice(1) : "Card");
-  return `${name} ending in ${last4}`;
+    brand.slice(1) : t("Card"));
+  return tx("{brand} ending in {last4}", {brand: name, last4: h("bdi", {}, last4)});
+}
+
+// A reference such as PAY-7Q2X9K: left to right whatever the page's direction.
+export function reference(text) {
+  return h("bdi", {class: "pg-mono", dir: "ltr"}, text);
 }

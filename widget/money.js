@@ -1,28 +1,35 @@
 // Money as integer minor units. Amounts typed in major units are converted with the
 // currency's exponent without ever going through a float.
+import {currentLocale, t} from "./i18n.js";
+
+export {formatMoney} from "./i18n.js";
+
+// Persian, Arabic-Indic and Bengali digits, and the Arabic decimal separator, as typed on
+// those keyboards.
+const DIGITS = {"۰": 0, "٠": 0, "০": 0};
+for (const zeroChar of ["۰", "٠", "০"]) {
+  for (let i = 1; i < 10; i += 1) DIGITS[String.fromCharCode(zeroChar.charCodeAt(0) + i)] = i;
+}
+
+function asciiDigits(text) {
+  return text.replace(/[۰-۹٠-٩০-৯]/g, (c) => String(DIGITS[c])).replace(/[٫,]/g, ".");
+}
 
 export function parseMajor(text, currency, exponent) {
-  const value = String(text ?? "").trim().replace(/,/g, ".");
+  const value = asciiDigits(String(text ?? "").trim());
   const match = /^(\d{1,12})(?:\.(\d+))?$/.exec(value);
-  if (!match) return {error: "Enter the amount as a number, for example 25.00."};
+  if (!match) return {error: t("Enter the amount as a number, for example 25.00.")};
   const [, whole, frac = ""] = match;
   const significant = frac.replace(/0+$/, "");
   if (significant.length > exponent) {
-    const places = exponent === 0 ? "no decimals" : `at most ${exponent} decimals`;
-    return {error: `${currency.toUpperCase()} amounts take ${places}.`};
+    return {error: exponent === 0
+      ? t("{currency} amounts take no decimals.", {currency: currency.toUpperCase()})
+      : t("{currency} amounts take at most {places} decimals.",
+        {currency: currency.toUpperCase(),
+          places: new Intl.NumberFormat(currentLocale()).format(exponent)})};
   }
   const padded = (significant + "0".repeat(exponent)).slice(0, exponent);
   return {minor: Number(BigInt(whole) * 10n ** BigInt(exponent) + BigInt(padded || "0"))};
-}
-
-// "USD 1,234.50", "JPY 500", "KWD 5.250": the same text as receipts and the API.
-export function formatMoney(minor, currency, exponent) {
-  const negative = minor < 0;
-  const digits = String(Math.abs(minor)).padStart(exponent + 1, "0");
-  const whole = exponent ? digits.slice(0, -exponent) : digits;
-  const frac = exponent ? "." + digits.slice(-exponent) : "";
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${currency.toUpperCase()} ${negative ? "-" : ""}${grouped}${frac}`;
 }
 
 // The exponent Stripe uses for a currency (the API's payment-options lists them too).

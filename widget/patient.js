@@ -2,8 +2,9 @@
 // + Stripe's Payment Element), and the confirmation. The screen survives a reload: it is
 // kept for this tab and checked against the snapshot the server sends.
 import {Checkout} from "./checkout.js";
-import {cardLabel, formatDateTime, h, replace} from "./dom.js";
+import {cardLabel, formatDateTime, h, reference, replace, typed} from "./dom.js";
 import {money} from "./clinician.js";
+import {currentLocale, t} from "./i18n.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const PAYABLE = new Set(["requested", "processing", "failed"]);
@@ -15,11 +16,12 @@ export class PatientView {
     this.screen = sessionValue(session, "screen", {name: "home"});
     this.checkout = null;
     this.paying = false;
-    this.liveEl = h("p", {class: "pg-sr", "aria-live": "polite"});
-    this.body = h("div");
+    this.liveEl = h("p", {class: "pg-sr", role: "status", "aria-live": "polite",
+      "aria-atomic": "true", "data-testid": "announcer"});
+    this.body = h("div", {class: "pg-screen"});
     replace(this.root, this.body, this.liveEl);
     this.ready = false;
-    replace(this.body, h("p", {class: "pg-loading"}, "Loading\u2026"));
+    replace(this.body, h("p", {class: "pg-loading"}, t("Loading\u2026")));
   }
 
   go(screen) {
@@ -32,9 +34,31 @@ export class PatientView {
     this.render();
   }
 
+  // A redraw must not drop keyboard focus to the top of the page: it returns to the same
+  // control if it is still there, else to the new screen's first field or heading.
+  render() {
+    const active = this.root.contains(document.activeElement) ? document.activeElement : null;
+    const key = active?.dataset?.focusKey;
+    this.draw();
+    if (!active || this.root.contains(document.activeElement)) return;
+    const same = key && this.body.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+    if (same) same.focus();
+    else this.focusScreen();
+  }
+
+  focusScreen() {
+    const target = this.body.querySelector("[data-autofocus]") ||
+      this.body.querySelector("h2, h3");
+    if (!target) return;
+    if (!target.hasAttribute("tabindex") && !/^(INPUT|BUTTON|SELECT|TEXTAREA)$/.test(target.tagName)) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  }
+
   announce(text) { this.liveEl.textContent = text; }
 
-  render() {
+  draw() {
     const s = this.screen;
     const request = s.id ? this.book.get(s.id) : null;
     if (s.name === "checkout" && request && PAYABLE.has(request.status)) return this.renderCheckout(request);
@@ -60,30 +84,32 @@ export class PatientView {
     if (!open.length) {
       parts.push(h("div", {class: "pg-idle"},
         h("div", {class: "pg-idle-icon", "aria-hidden": "true"}, "\u25CB"),
-        h("h2", {class: "pg-title"}, "No payment requested"),
-        h("p", {class: "pg-muted"}, "When your clinician requests a payment, it will appear " +
-          "here.")));
+        h("h2", {class: "pg-title"}, t("No payment requested")),
+        h("p", {class: "pg-muted"}, t("When your clinician requests a payment, it will " +
+          "appear here."))));
     }
     for (const r of open) {
+      const title = `pg-prompt-${r.id}`;
       parts.push(h("section", {class: "pg-card pg-prompt", dataset: {requestId: r.id},
-        "aria-label": "Payment requested"},
-        h("p", {class: "pg-eyebrow"}, "Payment requested"),
-        h("p", {class: "pg-clinic"}, r.clinic_name),
+        "aria-labelledby": title},
+        h("h2", {id: title, class: "pg-eyebrow"}, t("Payment requested")),
+        typed("p", {class: "pg-clinic"}, r.clinic_name),
         h("p", {class: "pg-big"}, money(r)),
-        h("p", {class: "pg-desc"}, r.description),
-        r.status === "processing" ? h("p", {class: "pg-muted"}, "A payment is being processed.")
+        typed("p", {class: "pg-desc"}, r.description),
+        r.status === "processing" ? h("p", {class: "pg-muted"}, t("A payment is being processed."))
           : null,
         h("button", {type: "button", class: "pg-btn pg-btn-primary pg-wide",
-          onclick: () => this.go({name: "checkout", id: r.id})}, "Pay now")));
+          "data-autofocus": open.length === 1 ? "" : null, "data-focus-key": `pay:${r.id}`,
+          onclick: () => this.go({name: "checkout", id: r.id})}, t("Pay now"))));
     }
     if (paid.length) {
-      parts.push(h("h3", {class: "pg-section"}, "Paid in this call"),
+      parts.push(h("h3", {class: "pg-section"}, t("Paid in this call")),
         h("ul", {class: "pg-list"}, paid.map((r) => h("li", {class: "pg-item"},
           h("div", {class: "pg-item-top"}, h("span", {class: "pg-item-amount"}, money(r)),
-            h("span", {class: "pg-pill pg-pill-ok"}, "Paid")),
-          h("p", {class: "pg-item-desc"}, r.description),
-          h("button", {type: "button", class: "pg-link",
-            onclick: () => this.go({name: "done", id: r.id})}, "View payment details")))));
+            h("span", {class: "pg-pill pg-pill-ok"}, t("Paid"))),
+          typed("p", {class: "pg-item-desc"}, r.description),
+          h("button", {type: "button", class: "pg-link", "data-focus-key": `view:${r.id}`,
+            onclick: () => this.go({name: "done", id: r.id})}, t("View payment details"))))));
     }
     replace(this.body, parts);
   }
@@ -95,26 +121,30 @@ export class PatientView {
       return;
     }
     const email = h("input", {id: "pg-email", name: "email", type: "email", class: "pg-input",
-      autocomplete: "email", required: true, "aria-describedby": "pg-email-error",
+      autocomplete: "email", required: true, dir: "ltr", "data-autofocus": "",
+      "aria-describedby": "pg-email-error",
       value: sessionValue(this.session, "email", this.session.user?.email || "")});
     const emailError = h("p", {id: "pg-email-error", class: "pg-field-error", role: "alert"});
     const cardSlot = h("div", {class: "pg-card-slot"}, h("p", {class: "pg-loading"},
-      "Loading secure card form\u2026"));
+      t("Loading secure card form\u2026")));
     const error = h("div", {class: "pg-form-error", role: "alert", "data-testid": "pay-error"});
     const pay = h("button", {type: "submit", class: "pg-btn pg-btn-primary pg-wide", disabled: true},
-      `Pay ${money(request)}`);
-    const form = h("form", {class: "pg-form", novalidate: true, "aria-label": "Pay"},
-      h("label", {for: "pg-email", class: "pg-label"}, "Email for your receipt"),
+      t("Pay {amount}", {amount: money(request)}));
+    const form = h("form", {class: "pg-form", novalidate: true, "aria-label": t("Pay")},
+      h("label", {for: "pg-email", class: "pg-label"}, t("Email for your receipt")),
       email, emailError,
-      h("p", {class: "pg-label"}, "Card details"),
+      h("p", {class: "pg-label", id: "pg-card-label"}, t("Card details")),
       cardSlot, error, pay,
-      h("p", {class: "pg-fine"}, "Payments are processed securely by Stripe. Your card " +
-        "details are never shared with the clinic."));
+      h("p", {class: "pg-fine"}, t("Payments are processed securely by Stripe. Your card " +
+        "details are never shared with the clinic.")));
     this.summaryEl = h("div", {class: "pg-summary"});
     replace(this.body,
       h("button", {type: "button", class: "pg-link pg-back",
-        onclick: () => { if (!this.paying) this.go({name: "home"}); }}, "\u2190 Back"),
-      h("section", {class: "pg-card", "aria-label": "Checkout"}, this.summaryEl, form));
+        onclick: () => { if (!this.paying) this.go({name: "home"}); }},
+        h("span", {class: "pg-back-arrow", "aria-hidden": "true"}, "\u2190"), " ", t("Back")),
+      h("section", {class: "pg-card", "aria-labelledby": "pg-checkout-title"},
+        h("h2", {id: "pg-checkout-title", class: "pg-sr"}, t("Checkout")),
+        this.summaryEl, form));
     this.updateCheckoutSummary(request);
     email.addEventListener("input", () => {
       emailError.textContent = "";
@@ -149,14 +179,14 @@ export class PatientView {
       error.textContent = "";
       const address = email.value.trim();
       if (!EMAIL.test(address)) {
-        emailError.textContent = "Enter a valid email address for your receipt.";
+        emailError.textContent = t("Enter a valid email address for your receipt.");
         email.focus();
         return;
       }
       this.setPaying(true, pay, request);
       try {
         await this.api.post(`/api/v1/payment-requests/${encodeURIComponent(request.id)}/receipt`,
-          {email: address});
+          {email: address, locale: currentLocale()});
         const outcome = await checkout.stripe.confirm();
         const settled = await this.refresh(request.id);
         if (settled && settled.status === "paid") return this.go({name: "done", id: request.id});
@@ -165,11 +195,11 @@ export class PatientView {
           error.textContent = outcome.message;
           this.events.emit("payment-failed", {request: settled || request,
             message: outcome.message});
-          this.announce(`Payment failed: ${outcome.message}`);
+          this.announce(t("Payment failed: {reason}", {reason: outcome.message}));
         } else {
           error.textContent = "";
-          this.announce("Your payment is being processed.");
-          pay.textContent = "Processing\u2026";
+          this.announce(t("Your payment is being processed."));
+          pay.textContent = t("Processing\u2026");
           return;  // the socket will say when Stripe confirms
         }
       } catch (err) {
@@ -188,16 +218,16 @@ export class PatientView {
   setPaying(paying, button, request) {
     this.paying = paying;
     button.disabled = paying;
-    button.textContent = paying ? "Processing\u2026" : `Pay ${money(request)}`;
+    button.textContent = paying ? t("Processing\u2026") : t("Pay {amount}", {amount: money(request)});
     button.setAttribute("aria-busy", String(paying));
   }
 
   updateCheckoutSummary(r) {
     if (!this.summaryEl) return;
     replace(this.summaryEl,
-      h("p", {class: "pg-clinic"}, r.clinic_name),
+      typed("p", {class: "pg-clinic"}, r.clinic_name),
       h("p", {class: "pg-big"}, money(r)),
-      h("p", {class: "pg-desc"}, r.description));
+      typed("p", {class: "pg-desc"}, r.description));
   }
 
   async refresh(id) {
@@ -215,25 +245,27 @@ export class PatientView {
     let email = sessionValue(this.session, "receipt:" + r.id, null);
     const facts = h("dl", {class: "pg-facts"});
     const fill = () => replace(facts,
-      h("dt", {}, "Amount"), h("dd", {class: "pg-strong"}, money(r)),
-      h("dt", {}, "Paid to"), h("dd", {}, r.clinic_name),
-      h("dt", {}, "Description"), h("dd", {}, r.description),
-      h("dt", {}, "Reference"), h("dd", {class: "pg-mono"}, r.reference),
-      r.card_last4 ? [h("dt", {}, "Card"), h("dd", {}, cardLabel(r.card_brand, r.card_last4))] : null,
-      h("dt", {}, "Date"), h("dd", {}, formatDateTime(r.paid_at)),
-      email ? [h("dt", {}, "Receipt sent to"), h("dd", {}, email)] : null);
+      h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"}, money(r)),
+      h("dt", {}, t("Paid to")), typed("dd", {}, r.clinic_name),
+      h("dt", {}, t("Description")), typed("dd", {}, r.description),
+      h("dt", {}, t("Reference")), h("dd", {}, reference(r.reference)),
+      r.card_last4 ? [h("dt", {}, t("Card")), h("dd", {}, cardLabel(r.card_brand, r.card_last4))]
+        : null,
+      h("dt", {}, t("Date")), h("dd", {}, formatDateTime(r.paid_at)),
+      email ? [h("dt", {}, t("Receipt sent to")), h("dd", {}, h("bdi", {}, email))] : null);
     fill();
     replace(this.body, h("section", {class: "pg-card pg-done", role: "status",
-      "aria-label": "Payment successful"},
+      "aria-label": t("Payment successful")},
       h("div", {class: "pg-check", "aria-hidden": "true"}, "\u2713"),
-      h("h2", {class: "pg-title"}, "Payment successful"),
-      h("p", {class: "pg-muted"}, "Thank you. Your payment has been received."),
+      h("h2", {class: "pg-title"}, t("Payment successful")),
+      h("p", {class: "pg-muted"}, t("Thank you. Your payment has been received.")),
       facts,
       h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-wide",
-        onclick: () => this.go({name: "home"})}, "Done")));
+        onclick: () => this.go({name: "home"})}, t("Done"))));
     if (this.announcedPaid !== r.id) {
       this.announcedPaid = r.id;
-      this.announce(`Payment successful: ${money(r)} paid to ${r.clinic_name}.`);
+      this.announce(t("Payment successful: {amount} paid to {clinic}.",
+        {amount: money(r), clinic: r.clinic_name}));
       this.events.emit("payment-succeeded", {request: r});
     }
     if (!email) {
@@ -251,14 +283,14 @@ export class PatientView {
   renderEnded(r) {
     const cancelled = r.status === "cancelled";
     replace(this.body, h("section", {class: "pg-card pg-ended", role: "status"},
-      h("h2", {class: "pg-title"}, cancelled ? "This payment request was cancelled"
-        : "This payment request has expired"),
-      h("p", {class: "pg-muted"}, `${money(r)} \u00b7 ${r.description}`),
+      h("h2", {class: "pg-title"}, cancelled ? t("This payment request was cancelled")
+        : t("This payment request has expired")),
+      h("p", {class: "pg-muted"}, money(r), " \u00b7 ", h("bdi", {}, r.description)),
       h("p", {class: "pg-muted"}, cancelled
-        ? "Your clinician cancelled it. You have not been charged."
-        : "It was not paid in time. You have not been charged."),
+        ? t("Your clinician cancelled it. You have not been charged.")
+        : t("It was not paid in time. You have not been charged.")),
       h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-wide",
-        onclick: () => this.go({name: "home"})}, "Back")));
+        onclick: () => this.go({name: "home"})}, t("Back"))));
   }
 
   // -- what the socket says -----------------------------------------------------------
@@ -271,7 +303,10 @@ export class PatientView {
     if (!change) return;
     const {before, after} = change;
     this.events.emit("request-updated", {request: after});
-    if (!before) this.announce(`Payment requested: ${money(after)}, ${after.description}.`);
+    if (!before) {
+      this.announce(t("Payment requested: {amount}, {description}.",
+        {amount: money(after), description: after.description}));
+    }
     const s = this.screen;
     if (s.name === "checkout" && s.id === after.id) {
       if (after.status === "paid") return this.go({name: "done", id: after.id});

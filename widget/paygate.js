@@ -8,11 +8,13 @@ import {mountWidget} from "./app.js";
 
 const BASE = new URL("../..", import.meta.url).toString().replace(/\/$/, "");
 
-export function mount(element, {launchToken, baseUrl = BASE} = {}) {
+// `locale` ("fr", "fa-IR", ...) is used when the launch token has no locale claim; without
+// either the widget follows the browser's languages.
+export function mount(element, {launchToken, baseUrl = BASE, locale = null} = {}) {
   if (!(element instanceof Element)) throw new TypeError("PayGate.mount needs an element.");
   if (!launchToken) throw new TypeError("PayGate.mount needs {launchToken}.");
   addStylesheet(baseUrl);
-  return mountWidget(element, {launchToken, baseUrl});
+  return mountWidget(element, {launchToken, baseUrl, locale});
 }
 
 function addStylesheet(baseUrl) {
@@ -29,5 +31,10 @@ window.PayGate = Object.freeze({mount, version: "1"});
 const frame = document.querySelector("[data-paygate-frame]");
 if (frame) {
   const origins = (frame.dataset.parentOrigins || "").split(" ").filter(Boolean);
-  mountWidget(frame, {baseUrl: BASE, parentOrigins: origins, ownsAddressBar: true});
+  // The frame page carries the catalog the server picked for it: no flash of English.
+  const embedded = document.getElementById("paygate-i18n");
+  let catalog = null;
+  try { catalog = embedded ? JSON.parse(embedded.textContent) : null; } catch (err) { /* */ }
+  mountWidget(frame, {baseUrl: BASE, parentOrigins: origins, ownsAddressBar: true, catalog,
+    locale: catalog ? catalog.locale : null});
 }

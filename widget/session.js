@@ -1,6 +1,7 @@
 // Turning the host's launch token into an access token, once, and keeping it for this tab
 // so that reloading the panel keeps the person in their call.
 import {Api, ApiError} from "./api.js";
+import {t} from "./i18n.js";
 
 const PREFIX = "paygate.session.";
 const URL_PARAM = "session";
@@ -49,8 +50,8 @@ export async function startSession(base, {launchToken = null, ownsAddressBar = f
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       throw new ApiError(err.status, err.code, err.code === "token_expired"
-        ? "This payment panel was opened from an old link. Close it and open it again from " +
-          "Apps & Tools."
+        ? t("This payment panel was opened from an old link. Close it and open it again " +
+          "from Apps & Tools.")
         : err.message);
     }
   }
@@ -60,8 +61,8 @@ export async function startSession(base, {launchToken = null, ownsAddressBar = f
     window.history.replaceState(null, "", url.toString());
   }
   if (!session) {
-    throw new ApiError(401, "not_authenticated", "This payment panel needs to be opened " +
-      "from your video call's Apps & Tools.");
+    throw new ApiError(401, "not_authenticated", t("This payment panel needs to be opened " +
+      "from your video call\u2019s Apps & Tools."));
   }
   return session;
 }

@@ -3,18 +3,23 @@ widget's static files under /widget/static/."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from paygate import i18n
+from paygate.domain.errors import DomainError
 from paygate.resources import resource_dir
 from paygate.settings import Settings
+from paygate.web.auth import runtime
 
 STATIC_PATH = "/widget/static"
 
@@ -53,23 +58,61 @@ def parent_origins(settings: Settings) -> str:
     return " ".join(origins)
 
 
+def catalog_json(locale: str) -> dict[str, Any]:
+    """What the widget needs to speak a locale: its words and how to write numbers."""
+    return {
+        "locale": locale, "dir": i18n.direction(locale),
+        "stripe_locale": i18n.stripe_locale(locale),
+        "currency_display": "code" if locale in i18n.CODE_DISPLAY else "symbol",
+        "messages": i18n.widget_messages(locale),
+    }
+
+
+def frame_locale(request: Request) -> str:
+    """The launch token's locale claim when the address still holds it (read, not used up),
+    else the browser's Accept-Language."""
+    claim = None
+    launch = request.query_params.get("launch")
+    if launch:
+        try:
+            claim = runtime(request).signer.read_launch(launch).principal.locale
+        except DomainError:
+            claim = None  # the widget shows the token's problem once it tries to use it
+    return i18n.negotiate(claim, accept=request.headers.get("accept-language"))
+
+
 async def frame(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    response: Response = request.app.state.templates.TemplateResponse(
-        request, "widget/frame.html",
-        {"static": STATIC_PATH, "parent_origins": parent_origins(settings)})
+    locale = frame_locale(request)
+    # No "<" at all inside the JSON: nothing in it can end its <script> element early.
+    catalog = json.dumps(catalog_json(locale), ensure_ascii=False).replace("<", "\\u003c")
+    html = i18n.template_env(locale).get_template("widget/frame.html").render(
+        static=STATIC_PATH, parent_origins=parent_origins(settings), catalog=catalog)
+    response = HTMLResponse(html)
     response.headers["Content-Security-Policy"] = frame_policy(settings)
+    response.headers["Content-Language"] = locale
     response.headers["Cache-Control"] = "no-store"
     # The launch token is in this page's address: never send it on as a Referer.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
+async def widget_catalog(request: Request) -> Response:
+    """GET /widget/i18n/{tag}.json: the catalog for a locale tag (e.g. a token's claim), or
+    for the browser's Accept-Language when the tag is "auto" or one paygate doesn't speak."""
+    tag = request.path_params["tag"]
+    accept = request.headers.get("accept-language")
+    locale = i18n.negotiate(None if tag == "auto" else tag, accept=accept)
+    return JSONResponse(catalog_json(locale), headers={
+        "Cache-Control": "public, max-age=300", "Vary": "Accept-Language",
+        "Content-Language": locale})
+
+
 class WidgetCors:
     """CORS for the host pages in PAYGATE_ALLOWED_ORIGINS that mount the widget as a script
     (PayGate.mount): the module files and the JSON API only, never the admin pages."""
 
-    PATHS = ("/api/", STATIC_PATH + "/")
+    PATHS = ("/api/", STATIC_PATH + "/", "/widget/i18n/")
 
     def __init__(self, app: ASGIApp, origins: tuple[str, ...]) -> None:
         self.app = app
@@ -92,8 +135,10 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
 
 
 def routes() -> list[BaseRoute]:
+    i18n.load_all()  # read the catalogs at start-up, not inside a request
     return [
         Route("/widget/frame", frame, methods=["GET"]),
+        Route("/widget/i18n/{tag:str}.json", widget_catalog, methods=["GET"]),
         Mount(STATIC_PATH, app=StaticFiles(directory=str(resource_dir("widget"))),
               name="widget-static"),
     ]

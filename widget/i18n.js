@@ -1,0 +1,79 @@
+// The widget's words and formats in one locale. The server picks the locale (the launch
+// token's, else the browser's languages, else English) and sends the `widget` catalog;
+// amounts reach Intl as exact decimal strings built from integer minor units, never floats.
+
+const state = {locale: "en", dir: "ltr", stripeLocale: "en", currencyDisplay: "code",
+  messages: {}};
+
+// Marks a string for the catalog without translating it yet (tables built at import time).
+export const N_ = (text) => text;
+
+export function t(text, params) {
+  const template = state.messages[text] || text;
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole);
+}
+
+// t() for element content: parameters that are DOM nodes (e.g. <bdi> around a reference)
+// stay nodes. Returns children for h().
+export function tx(text, params) {
+  const template = state.messages[text] || text;
+  return template.split(/(\{\w+\})/).filter(Boolean).map((part) => {
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    return name && Object.hasOwn(params, name) ? params[name] : part;
+  });
+}
+
+export async function loadLocale(base, wanted = null) {
+  const tag = wanted ? encodeURIComponent(wanted) : "auto";
+  try {
+    const response = await fetch(`${base}/widget/i18n/${tag}.json`,
+      {credentials: "omit", headers: {Accept: "application/json"}});
+    if (response.ok) setLocale(await response.json());
+  } catch (err) { /* unreachable: the panel stays in English */ }
+  return state;
+}
+
+export function setLocale({locale, dir, stripe_locale: stripeLocale, currency_display: display,
+                           messages}) {
+  Object.assign(state, {locale, dir, stripeLocale, currencyDisplay: display,
+    messages: messages || {}});
+}
+
+export function currentLocale() { return state.locale; }
+export function currentDir() { return state.dir; }
+export function stripeLocale() { return state.stripeLocale; }
+
+// "4550", 2 -> "45.50"; "500", 0 -> "500". Integer arithmetic on digits only.
+export function decimalString(minor, exponent) {
+  const negative = minor < 0;
+  const digits = String(Math.abs(minor)).padStart(exponent + 1, "0");
+  const whole = exponent ? digits.slice(0, -exponent) : digits;
+  return (negative ? "-" : "") + whole + (exponent ? "." + digits.slice(-exponent) : "");
+}
+
+export function formatMoney(minor, currency, exponent) {
+  return new Intl.NumberFormat(state.locale, {style: "currency", currency: currency.toUpperCase(),
+    currencyDisplay: state.currencyDisplay, minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent}).format(decimalString(minor, exponent));
+}
+
+// The amount field's placeholder: "0.00", "0,00", "۰٫۰۰", "০.০০".
+export function zero(exponent) {
+  return new Intl.NumberFormat(state.locale, {minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent, useGrouping: false}).format("0");
+}
+
+// Dates in the Gregorian calendar everywhere, like the emailed receipt and Stripe's records.
+export function formatDateTime(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(state.locale, {dateStyle: "long", timeStyle: "short",
+    calendar: "gregory"}).format(new Date(iso));
+}
+
+export function formatTime(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(state.locale, {hour: "2-digit", minute: "2-digit"})
+    .format(new Date(iso));
+}
