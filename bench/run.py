@@ -44,6 +44,7 @@ class Plan:
     create_seconds: float
     create_concurrency: int
     connections: int
+    profile: Path | None = None
     sections: set[str] = field(default_factory=lambda: {"latency", "memory", "create",
                                                         "scaleout"})
 
@@ -74,9 +75,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres",
                         help="what paygate runs on (2 instances need postgres)")
     parser.add_argument("--output", type=Path, help="also write the report to this file")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="run the single paygate instance under py-spy and keep its "
+                             "collapsed stacks in DIR (py-spy must be installed)")
     args = parser.parse_args(argv)
     if args.quick:
-        plan = Plan(sockets=[50], rates=[50.0, 100.0], duration=1.0, drain=5.0,
+        plan = Plan(sockets=[50], rates=[25.0, 50.0], duration=1.0, drain=10.0,
                     scaleout_sockets=50, memory_sockets=50,
                     memory_configs=[("websockets-sansio", "off"), ("websockets-sansio", "on")],
                     create_seconds=1.0, create_concurrency=4, connections=8)
@@ -93,6 +97,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
         plan.sections = {s.strip() for s in args.only.split(",") if s.strip()}
     if args.database == "sqlite":
         plan.sections.discard("scaleout")
+    plan.profile = args.profile
     return args, plan
 
 
@@ -144,7 +149,11 @@ async def measure(world: World, plan: Plan) -> Results:
         if key[0] != "one":
             continue
         sockets = key[1]
-        server = scenarios.start_paygate(world, "paygate")
+        profile = None
+        if plan.profile is not None:
+            plan.profile.mkdir(parents=True, exist_ok=True)
+            profile = plan.profile / f"paygate-{sockets}-sockets.txt"
+        server = scenarios.start_paygate(world, "paygate", profile=profile)
         try:
             rows = await scenarios.latency(world, "paygate", [server], sockets, batches[key],
                                            connections=plan.connections, drain=plan.drain)

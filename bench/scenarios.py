@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import procs
 from bench.load import (
@@ -36,9 +37,14 @@ class LatencyRow:
 
 
 def start_paygate(world: World, name: str, *, broadcast: str = "memory://",
-                  ws: Sequence[str] = ()) -> procs.Proc:
+                  ws: Sequence[str] = (), profile: Path | None = None) -> procs.Proc:
+    """`profile`: run it under py-spy, writing collapsed stacks there when it stops."""
     port = procs.free_port()
     argv = procs.python("-m", "paygate.cli", "serve", "--port", str(port), *ws)
+    if profile is not None:
+        spy = Path(sys.executable).with_name("py-spy")
+        argv = [str(spy) if spy.exists() else "py-spy", "record", "--format", "raw",
+                "--rate", "250", "--subprocesses", "--output", str(profile), "--", *argv]
     return procs.start(name, argv, port=port, env=world.paygate_env(port, broadcast),
                        logdir=world.tmp)
 

@@ -1,0 +1,39 @@
+"""The benchmark harness still runs end to end (a small `python -m bench --quick`), so the
+command in the README does not rot. The figures themselves go in docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRES_URL
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def test_the_quick_benchmark_prints_every_table_with_real_measurements(
+        tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+    out = tmp_path / "report.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(out)],
+        capture_output=True, text=True, timeout=170, check=False,
+        env={**os.environ, "PAYGATE_BENCH_REDIS_URL": redis_url,
+             "PAYGATE_BENCH_POSTGRES_URL": POSTGRES_URL})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    report = out.read_text()
+    for heading in ("## 1. Signed webhook -> clinician WebSocket",
+                    "## 2. Memory per idle call socket",
+                    "## 3. Payment-request creation against the sandbox",
+                    "## 4. Two instances + Redis"):
+        assert heading in report
+    rows = [line.split("|") for line in report.splitlines() if line.startswith("| paygate |")
+            or line.startswith("| floor |")]
+    assert {r[1].strip() for r in rows} == {"paygate", "floor"}
+    for row in rows:  # every webhook sent produced its notice on the clinician's socket
+        sent, notices = int(row[5]), int(row[6])
+        assert sent > 0 and notices == sent, row
+    assert "KiB per socket" in report and "speed-up" in report
