@@ -35,9 +35,10 @@ export function replace(node, ...children) {
   append(node, children);
 }
 
-// Text someone typed (a description, a clinic's name): its own direction, isolated.
+// Text someone typed (a description, a clinic's name) in any script: isolated in a <bdi>
+// so it keeps its own direction while the element stays aligned with the panel.
 export function typed(tag, attrs, text) {
-  return h(tag, {...attrs, dir: "auto"}, text);
+  return h(tag, attrs, h("bdi", {}, text));
 }
 
 const BRANDS = {visa: "Visa", mastercard: "Mastercard", amex: "American Express",

@@ -125,7 +125,8 @@ export class PatientView {
       "aria-describedby": "pg-email-error",
       value: sessionValue(this.session, "email", this.session.user?.email || "")});
     const emailError = h("p", {id: "pg-email-error", class: "pg-field-error", role: "alert"});
-    const cardSlot = h("div", {class: "pg-card-slot"}, h("p", {class: "pg-loading"},
+    const cardSlot = h("div", {class: "pg-card-slot", role: "group",
+      "aria-labelledby": "pg-card-label"}, h("p", {class: "pg-loading"},
       t("Loading secure card form\u2026")));
     const error = h("div", {class: "pg-form-error", role: "alert", "data-testid": "pay-error"});
     const pay = h("button", {type: "submit", class: "pg-btn pg-btn-primary pg-wide", disabled: true},
