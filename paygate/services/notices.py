@@ -77,3 +77,16 @@ def snapshot_message(views: list[RequestView]) -> str:
 
 def update_message(view: RequestView) -> str:
     return json.dumps({"type": "request.updated", "request": view.public()})
+
+
+def notice_request(message: str) -> dict[str, Any] | None:
+    """The request a `request.updated` notice carries (None for any other message)."""
+    if '"request.updated"' not in message:
+        return None
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return None
+    request = data.get("request") if isinstance(data, dict) else None
+    return request if data.get("type") == "request.updated" and isinstance(request, dict) \
+        else None

@@ -11,14 +11,19 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import time
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from paygate.domain.errors import DomainError, Forbidden
+from paygate.domain.payment_requests import OPEN, Status
 from paygate.domain.principals import Principal
-from paygate.services.notices import call_channel, snapshot_message
+from paygate.services.notices import call_channel, notice_request, snapshot_message
+from paygate.services.ports import RECONNECTED
 from paygate.settings import Settings
 from paygate.web.auth import runtime
 
@@ -27,10 +32,11 @@ logger = logging.getLogger("paygate.realtime")
 PROTOCOL = "paygate.v1"
 BEARER_PREFIX = "bearer."
 KEEPALIVE_SECONDS = 25.0
+# Expire a little after the deadline, so the request is past it on the database's clock too.
+EXPIRY_SLACK = 0.25
 UNAUTHENTICATED, FORBIDDEN = 4401, 4403
-# What a broadcast subscription yields after it had to re-subscribe (see the Redis adapter):
-# notices may have been lost, so the socket sends a fresh snapshot.
-RECONNECTED = "__reconnected__"
+PING, PONG = json.dumps({"type": "ping"}), json.dumps({"type": "pong"})
+OPEN_VALUES = frozenset(status.value for status in OPEN)
 
 
 def _origin(url: str) -> str:
@@ -85,6 +91,11 @@ async def call_socket(ws: WebSocket) -> None:
 
 
 class CallSocket:
+    """One person's socket on a call. Besides the receive loop there is one task (the
+    broadcast pump) and one timer: the keepalive ping, or the moment the earliest open
+    request it has shown expires, whichever comes first. An idle socket with nothing due
+    costs no database work."""
+
     def __init__(self, ws: WebSocket, principal: Principal, call_id: str) -> None:
         self._ws = ws
         self._principal = principal
@@ -92,28 +103,44 @@ class CallSocket:
         self._rt = runtime(ws)
         self._snapshot_sent = asyncio.Event()
         assert principal.clinic_id is not None
+        self._clinic_id = principal.clinic_id
         self._channel = call_channel(principal.org_id, principal.clinic_id, call_id)
+        self._expiries: dict[str, float] = {}  # open request id -> expires_at (epoch s)
+        self._timer: asyncio.TimerHandle | None = None
+        self._tick: asyncio.Task[None] | None = None
+        self._next_ping = 0.0
+        self._closed = False
 
     async def run(self) -> None:
         pump = asyncio.create_task(self._pump())
-        keepalive = asyncio.create_task(self._keepalive())
         try:
             await asyncio.sleep(0)  # let the pump subscribe before the snapshot is read
             await self._send_snapshot()
             self._snapshot_sent.set()
+            # Spread the pings of sockets that connected together (e.g. after a restart).
+            loop = asyncio.get_running_loop()
+            self._next_ping = loop.time() + KEEPALIVE_SECONDS * random.uniform(0.8, 1.0)
+            self._schedule()
             await self._read()
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
-            for task in (pump, keepalive):
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+            tasks = [t for t in (pump, self._tick) if t is not None]
+            for task in tasks:
                 task.cancel()
-            for task in (pump, keepalive):
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 
     async def _send_snapshot(self) -> None:
         views = await self._rt.payments.list_for_call(self._principal, self._call_id)
+        self._expiries = {v.id: v.expires_at.timestamp() for v in views
+                          if Status(v.status) in OPEN}
         await self._ws.send_text(snapshot_message(views))
+        self._schedule()
 
     async def _pump(self) -> None:
         try:
@@ -121,8 +148,9 @@ class CallSocket:
                 await self._snapshot_sent.wait()
                 if message == RECONNECTED:  # notices may have been lost meanwhile
                     await self._send_snapshot()
-                else:
-                    await self._ws.send_text(message)
+                    continue
+                await self._ws.send_text(message)
+                self._track(message)
         except (WebSocketDisconnect, RuntimeError):
             return
         except Exception:
@@ -130,16 +158,60 @@ class CallSocket:
             with contextlib.suppress(Exception):
                 await self._ws.close(code=1011)
 
-    async def _keepalive(self) -> None:
-        """An application ping (browsers can't see protocol pings), and a chance to expire
-        requests whose time is up even when nobody acts."""
-        while True:
-            await asyncio.sleep(KEEPALIVE_SECONDS)
-            with contextlib.suppress(DomainError):
-                assert self._principal.clinic_id is not None
-                await self._rt.payments.expire_due(self._principal.org_id,
-                                                   self._principal.clinic_id, self._call_id)
-            await self._ws.send_text(json.dumps({"type": "ping"}))
+    def _track(self, message: str) -> None:
+        """Keep the open requests' expiry times current from the notices passing by."""
+        request = notice_request(message)
+        if request is None:
+            return
+        before = min(self._expiries.values(), default=None)
+        if request.get("status") in OPEN_VALUES and request.get("expires_at"):
+            expires = datetime.fromisoformat(str(request["expires_at"])).timestamp()
+            self._expiries[str(request["id"])] = expires
+        else:
+            self._expiries.pop(str(request.get("id")), None)
+        if min(self._expiries.values(), default=None) != before:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self._closed or not self._snapshot_sent.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        when = self._next_ping
+        if self._expiries:
+            due = min(self._expiries.values())
+            when = min(when, loop.time() + max(0.0, due - time.time()) + EXPIRY_SLACK)
+        if self._timer is not None:
+            if abs(self._timer.when() - when) < 0.05:
+                return
+            self._timer.cancel()
+        self._timer = loop.call_at(when, self._wake)
+
+    def _wake(self) -> None:
+        self._timer = None
+        if self._tick is None or self._tick.done():
+            self._tick = asyncio.create_task(self._on_timer())
+
+    async def _on_timer(self) -> None:
+        try:
+            now = time.time()
+            due = [rid for rid, at in self._expiries.items() if at <= now]
+            if due:
+                # Forget them either way: a notice (or the next snapshot) brings back any
+                # still open, and the reconciler expires what this socket could not.
+                for rid in due:
+                    self._expiries.pop(rid, None)
+                with contextlib.suppress(DomainError):
+                    await self._rt.payments.expire_due(self._principal.org_id,
+                                                       self._clinic_id, self._call_id)
+            loop = asyncio.get_running_loop()
+            if loop.time() >= self._next_ping:
+                self._next_ping = loop.time() + KEEPALIVE_SECONDS
+                await self._ws.send_text(PING)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+        except Exception:
+            logger.exception("call socket timer failed")
+        self._schedule()
 
     async def _read(self) -> None:
         while True:
@@ -149,7 +221,7 @@ class CallSocket:
             except (ValueError, AttributeError):
                 continue
             if kind == "ping":
-                await self._ws.send_text(json.dumps({"type": "pong"}))
+                await self._ws.send_text(PONG)
             elif kind == "snapshot":
                 await self._send_snapshot()
 
