@@ -239,3 +239,33 @@ class AuthSession(Base):
     expires_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
+
+
+class Refund(Base):
+    """A refund of a paid request: made in paygate (who, why) or learnt from Stripe.
+
+    A paygate refund is recorded as pending before Stripe is asked, with its id as Stripe's
+    idempotency key, so a retry never refunds twice and the amount it holds cannot be
+    refunded again meanwhile. `note` stays in paygate: it is never sent to Stripe."""
+
+    __tablename__ = "refunds"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payment_request_id: Mapped[str] = mapped_column(
+        ForeignKey("payment_requests.id"), index=True
+    )
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(64), nullable=True,
+                                                         unique=True)
+    attempt_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # pending, succeeded, failed
+    source: Mapped[str] = mapped_column(String(16))  # paygate, stripe
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64), default="")
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    stripe_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    succeeded_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
