@@ -14,8 +14,10 @@ from paygate.adapters.broadcast import make_broadcast
 from paygate.services.cases import CaseService
 from paygate.services.clinics import ClinicService
 from paygate.services.outbox import Outbox
+from paygate.services.outbox_admin import UndeliveredMail
 from paygate.services.payments import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
+from paygate.services.reconciliation import Reconciler
 from paygate.services.reports import ReportService
 from paygate.services.sessions import SessionService
 from paygate.services.tokens import TokenSigner
@@ -38,6 +40,7 @@ def make_gateway(settings: Settings) -> PaymentGateway | None:
         webhook_secrets=settings.stripe_webhook_secrets,
         api_base=settings.stripe_api_base,
         connect_base=settings.stripe_connect_base,
+        timeout=float(settings.stripe_timeout),
     )
 
 
@@ -63,6 +66,8 @@ class Runtime:
     clinics: ClinicService
     cases: CaseService
     reports: ReportService
+    reconciler: Reconciler
+    undelivered: UndeliveredMail
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -79,13 +84,16 @@ class Runtime:
         clinics = ClinicService(db, gateway, outbox, settings, payments)
         payments.register_webhooks(webhooks)
         clinics.register_webhooks(webhooks)
+        sessions = SessionService(db, signer, settings.access_token_ttl,
+                                  settings.admin_session_ttl)
         return cls(
-            settings=settings, db=db, signer=signer,
-            sessions=SessionService(db, signer, settings.access_token_ttl,
-                                    settings.admin_session_ttl),
+            settings=settings, db=db, signer=signer, sessions=sessions,
             gateway=gateway, broadcast=broadcast, outbox=outbox, webhooks=webhooks,
             payments=payments, clinics=clinics, cases=CaseService(db, outbox, settings),
             reports=ReportService(db),
+            reconciler=Reconciler(db, payments, webhooks, sessions.purge_expired,
+                                  settings.reconcile_interval),
+            undelivered=UndeliveredMail(db, outbox),
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
@@ -95,6 +103,7 @@ class Runtime:
         await self.broadcast.connect()
         if self.settings.run_workers:
             self.spawn(self.outbox.run(), "outbox")
+            self.spawn(self.reconciler.run(), "reconciler")
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -41,6 +41,8 @@ class Settings:
     admin_session_ttl: int = 8 * 3600
     launch_token_max_ttl: int = 24 * 3600
     payment_request_ttl: int = 30 * 60
+    reconcile_interval: int = 60
+    stripe_timeout: int = 10
     run_workers: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -91,6 +93,8 @@ class Settings:
             access_token_ttl=env.seconds("PAYGATE_ACCESS_TOKEN_TTL", 4 * 3600),
             admin_session_ttl=env.seconds("PAYGATE_ADMIN_SESSION_TTL", 8 * 3600),
             payment_request_ttl=env.seconds("PAYGATE_PAYMENT_REQUEST_TTL", 30 * 60),
+            reconcile_interval=env.seconds("PAYGATE_RECONCILE_INTERVAL", 60),
+            stripe_timeout=env.seconds("PAYGATE_STRIPE_TIMEOUT", 10),
             run_workers=env.flag("PAYGATE_RUN_WORKERS", True),
         )
 

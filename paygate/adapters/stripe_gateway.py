@@ -1,7 +1,12 @@
 """PaymentGateway over the official stripe SDK (async methods, httpx transport).
 
 The same code talks to real Stripe or to paygate's sandbox: only the base URLs differ.
-Stripe's exceptions are mapped here to paygate's domain errors."""
+Stripe's exceptions are mapped here to paygate's domain errors: anything that means "no
+answer" (connection errors, timeouts, 5xx, rate limits, a concurrent request with the same
+idempotency key) is PaymentProviderUnavailable, "Stripe is not answering, try again."
+Every call has a timeout and the SDK's bounded retries (with backoff); every POST that
+creates or changes something carries an idempotency key fixed by the caller per operation,
+so the SDK's retries and the user's are safe."""
 
 from __future__ import annotations
 
@@ -74,7 +79,9 @@ class StripeGateway:
         except stripe.AuthenticationError:
             raise PaymentProviderError("paygate's Stripe key was refused.") from None
         except stripe.StripeError as exc:
-            if exc.http_status is None or exc.http_status >= 500:
+            # 409: a request with the same idempotency key is still running at Stripe (or
+            # a lock timed out there): the outcome is not known yet, so "try again".
+            if exc.http_status is None or exc.http_status >= 500 or exc.http_status == 409:
                 raise PaymentProviderUnavailable(UNAVAILABLE) from None
             raise PaymentProviderError(exc.user_message or "Stripe refused the request.") from None
 

@@ -32,7 +32,7 @@ from paygate.services.outbox import Draft, Outbox
 from paygate.services.payment_ledger import RequestLedger, stripe_actor
 from paygate.services.ports import IntentInfo, PaymentGateway
 from paygate.services.webhooks import WebhookService
-from paygate.store.database import Database, as_utc, utcnow
+from paygate.store.database import Database, as_utc
 from paygate.store.models import OutboxEmail, PaymentRequest
 
 logger = logging.getLogger("paygate.payments")
@@ -201,8 +201,7 @@ class Settlement:
             rows = list((await tx.scalars(select(PaymentRequest).where(
                 PaymentRequest.status.in_([s.value for s in OPEN]),
                 PaymentRequest.payment_intent_id.is_not(None),
-                PaymentRequest.updated_at <= stale_before,
-                PaymentRequest.expires_at > utcnow())
+                PaymentRequest.updated_at <= stale_before)
                 .order_by(PaymentRequest.updated_at).limit(limit))).all())
         by_account: dict[str, list[PaymentRequest]] = defaultdict(list)
         for row in rows:

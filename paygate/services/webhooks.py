@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -22,6 +23,7 @@ from paygate.store.models import StripeAccountLink, WebhookEvent
 logger = logging.getLogger("paygate.webhooks")
 
 Handler = Callable[[dict[str, Any]], Awaitable[str]]
+RETRY_WINDOW = timedelta(days=3)  # Stripe stops retrying a webhook after three days
 
 
 class WebhookService:
@@ -98,12 +100,17 @@ class WebhookService:
                 StripeAccountLink.account_id == account).limit(1))
         return found is not None
 
-    async def retry_pending(self, limit: int = 100) -> int:
-        """Re-apply stored events whose processing failed (the reconciler calls this)."""
+    async def retry_pending(self, limit: int = 100, min_age: float = 0.0) -> int:
+        """Re-apply stored events whose processing failed or was cut short (the process
+        died), received at least `min_age` seconds ago and less than Stripe's own retry
+        window ago. The reconciler calls this."""
+        now = utcnow()
         async with self._db.sessions() as tx:
             rows = (await tx.scalars(select(WebhookEvent).where(
-                WebhookEvent.processed_at.is_(None)).order_by(WebhookEvent.received_at)
-                .limit(limit))).all()
+                WebhookEvent.processed_at.is_(None),
+                WebhookEvent.received_at <= now - timedelta(seconds=min_age),
+                WebhookEvent.received_at > now - RETRY_WINDOW)
+                .order_by(WebhookEvent.received_at).limit(limit))).all()
         done = 0
         for row in rows:
             try:
