@@ -289,9 +289,18 @@ export class ClinicianView {
     this.renderDialog();
   }
 
+  // While the pop-up is open the rest of the panel is inert: not focusable, not read out.
+  setBackgroundInert(inert) {
+    const panel = this.root.parentElement;
+    const behind = [...this.root.children, ...(panel ? panel.children : [])]
+      .filter((node) => node !== this.dialogSlot && node !== this.root && node !== this.liveEl);
+    for (const node of behind) node.toggleAttribute("inert", inert);
+  }
+
   renderDialog() {
     const r = this.alerts[0];
     if (!r) {
+      this.setBackgroundInert(false);
       replace(this.dialogSlot);
       const back = this.returnFocus;
       this.returnFocus = null;
@@ -328,6 +337,7 @@ export class ClinicianView {
       if (event.key === "Tab") { event.preventDefault(); dismiss.focus(); }
     });
     replace(this.dialogSlot, h("div", {class: "pg-overlay"}, dialog));
+    this.setBackgroundInert(true);
     dismiss.focus();
   }
 }

@@ -20,6 +20,8 @@ export class PatientView {
       "aria-atomic": "true", "data-testid": "announcer"});
     this.body = h("div", {class: "pg-screen"});
     replace(this.root, this.body, this.liveEl);
+    this.lastFocus = null;
+    this.root.addEventListener("focusin", (event) => { this.lastFocus = event.target; });
     this.ready = false;
     replace(this.body, h("p", {class: "pg-loading"}, t("Loading\u2026")));
   }
@@ -37,7 +39,11 @@ export class PatientView {
   // A redraw must not drop keyboard focus to the top of the page: it returns to the same
   // control if it is still there, else to the new screen's first field or heading.
   render() {
-    const active = this.root.contains(document.activeElement) ? document.activeElement : null;
+    const inside = this.root.contains(document.activeElement);
+    // Focus that fell to the page from a control of ours that went away still counts.
+    const dropped = document.activeElement === document.body && this.lastFocus &&
+      this.root.contains(this.lastFocus) === false;
+    const active = inside ? document.activeElement : dropped ? this.lastFocus : null;
     const key = active?.dataset?.focusKey;
     this.draw();
     if (!active || this.root.contains(document.activeElement)) return;
@@ -216,9 +222,10 @@ export class PatientView {
     });
   }
 
+  // aria-disabled, not disabled: a disabled button drops keyboard focus to the page.
   setPaying(paying, button, request) {
     this.paying = paying;
-    button.disabled = paying;
+    button.setAttribute("aria-disabled", String(paying));
     button.textContent = paying ? t("Processing\u2026") : t("Pay {amount}", {amount: money(request)});
     button.setAttribute("aria-busy", String(paying));
   }

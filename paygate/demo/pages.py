@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from paygate import i18n
 from paygate.demo.mail import DemoMailbox
 from paygate.domain.principals import Role
 from paygate.web.auth import runtime
@@ -35,19 +36,23 @@ def demo_routes(info: DemoInfo) -> list[BaseRoute]:
         call = request.query_params.get("call") or "consult-1001"
         if not CALL_ID.match(call):
             call = "consult-1001"
+        # ?locale=fa puts both panels in that language; without it they follow the browser.
+        locale = i18n.normalize(request.query_params.get("locale"))
         signer = runtime(request).signer
         clinician = signer.mint_launch(
             role=Role.CLINICIAN, org_id=info.org_id, clinic_id=info.clinic_id, call_id=call,
-            user_id="dr-ada-grey", name="Dr Ada Grey", ttl=600)
+            user_id="dr-ada-grey", name="Dr Ada Grey", locale=locale, ttl=600)
         patient = signer.mint_launch(
             role=Role.PATIENT, org_id=info.org_id, clinic_id=info.clinic_id, call_id=call,
-            user_id="pat-doe", name="Pat Doe", email="pat.doe@example.com", ttl=600)
+            user_id="pat-doe", name="Pat Doe", email="pat.doe@example.com", locale=locale,
+            ttl=600)
         response: Response = request.app.state.templates.TemplateResponse(
             request, "demo/room.html", {
                 "call": call, "clinic_name": info.clinic_name,
                 "clinician_src": f"/widget/frame?launch={clinician}",
                 "patient_src": f"/widget/frame?launch={patient}",
                 "dashboard_url": f"{info.sandbox_url}/dashboard/accounts/{info.account_id}",
+                "locale": locale, "languages": i18n.NAMES,
             })
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
