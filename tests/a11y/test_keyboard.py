@@ -10,10 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.a11y.conftest import focus_ring
+from tests.admin.conftest import admin_browser, seed
 from tests.conftest import Stack
 from tests.payments.conftest import Clinic
 
 pytestmark = pytest.mark.browser
+__all__ = ["admin_browser"]  # a fixture used here
 
 
 def open_panel(browser: Any, stack: Stack, role: str, **claims: Any) -> Page:
@@ -103,3 +105,23 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     assert focus_ring(doctor)["text"] == "Request Payment"
     [mail] = stack.mail.mailbox.wait_for(lambda m: "pat.keys@example.com" in m.to)
     assert "USD 30.00" in mail.text()
+
+
+def test_admin_pages_by_keyboard(stack: Stack, admin_browser: Any) -> None:
+    seed(stack, account_id=stack.connected_account())
+    dana = admin_browser.page("clinic_admin", name="Dana Whitfield")
+    dana.goto(stack.url + "/admin/clinics/clinic_1/client-payments")
+    seen: list[str] = []
+    for _ in range(40):  # every control on the page, in order, shows where focus is
+        dana.keyboard.press("Tab")
+        focused = focus_ring(dana)
+        if focused["tag"] == "BODY" or focused["text"] in seen[:1]:
+            break
+        assert focused["visible"], focused
+        seen.append(focused["text"])
+    assert seen[0] == "Skip to content" and "Edit" in seen and "Sign out" in seen, seen
+    dana.goto(stack.url + "/admin/clinics/clinic_1/client-payments")
+    tab_to(dana, "Edit")
+    dana.keyboard.press("Enter")
+    dana.wait_for_url("**/client-payments/edit")
+    expect(dana.get_by_label("Name shown to patients and on receipts")).to_be_visible()
