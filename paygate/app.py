@@ -16,7 +16,17 @@ from paygate.resources import resource_dir
 from paygate.runtime import Runtime
 from paygate.settings import Settings
 from paygate.store.database import upgrade_async
-from paygate.web import admin, health, payments, realtime, sessions, webhooks, widget
+from paygate.web import (
+    admin,
+    health,
+    pay_page,
+    payments,
+    realtime,
+    refunds,
+    sessions,
+    webhooks,
+    widget,
+)
 from paygate.web.errors import EXCEPTION_HANDLERS
 from paygate.web.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
 from paygate.web.openapi import openapi_endpoint
@@ -31,6 +41,8 @@ def build_routes() -> list[BaseRoute]:
     routes += realtime.routes()
     routes += widget.routes()
     routes += admin.routes()
+    routes += refunds.routes()
+    routes += pay_page.routes()
     return routes
 
 

@@ -15,9 +15,12 @@ from paygate.services.cases import CaseService
 from paygate.services.clinics import ClinicService
 from paygate.services.outbox import Outbox
 from paygate.services.outbox_admin import UndeliveredMail
+from paygate.services.pay_links import PayLinkService
+from paygate.services.payment_ledger import RequestLedger
 from paygate.services.payments import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
 from paygate.services.reconciliation import Reconciler
+from paygate.services.refunds import RefundService
 from paygate.services.reports import ReportService
 from paygate.services.sessions import SessionService
 from paygate.services.tokens import TokenSigner
@@ -68,6 +71,8 @@ class Runtime:
     reports: ReportService
     reconciler: Reconciler
     undelivered: UndeliveredMail
+    refunds: RefundService
+    pay_links: PayLinkService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -84,6 +89,9 @@ class Runtime:
         clinics = ClinicService(db, gateway, outbox, settings, payments)
         payments.register_webhooks(webhooks)
         clinics.register_webhooks(webhooks)
+        refunds = RefundService(db, gateway, RequestLedger(db, broadcast, outbox, settings),
+                                outbox)
+        refunds.register_webhooks(webhooks)
         sessions = SessionService(db, signer, settings.access_token_ttl,
                                   settings.admin_session_ttl)
         return cls(
@@ -94,6 +102,7 @@ class Runtime:
             reconciler=Reconciler(db, payments, webhooks, sessions.purge_expired,
                                   settings.reconcile_interval),
             undelivered=UndeliveredMail(db, outbox),
+            refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox),
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
