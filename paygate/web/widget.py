@@ -4,9 +4,10 @@ widget's static files under /widget/static/."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, Field
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from paygate import i18n
 from paygate.domain.errors import DomainError
 from paygate.resources import resource_dir
 from paygate.settings import Settings
+from paygate.web.api import ApiRoute
 from paygate.web.auth import runtime
 
 STATIC_PATH = "/widget/static"
@@ -58,14 +60,22 @@ def parent_origins(settings: Settings) -> str:
     return " ".join(origins)
 
 
+class WidgetCatalog(BaseModel):
+    locale: str = Field(description="The locale paygate picked: en, fr, fa or bn.")
+    dir: Literal["ltr", "rtl"]
+    stripe_locale: str = Field(description="What to pass to Stripe.js as `locale`.")
+    currency_display: Literal["code", "symbol"] = Field(
+        description="Intl.NumberFormat's currencyDisplay for amounts.")
+    messages: dict[str, str] = Field(description="English text -> its translation.")
+
+
 def catalog_json(locale: str) -> dict[str, Any]:
     """What the widget needs to speak a locale: its words and how to write numbers."""
-    return {
-        "locale": locale, "dir": i18n.direction(locale),
-        "stripe_locale": i18n.stripe_locale(locale),
-        "currency_display": "code" if locale in i18n.CODE_DISPLAY else "symbol",
-        "messages": i18n.widget_messages(locale),
-    }
+    return WidgetCatalog(
+        locale=locale, dir=i18n.direction(locale), stripe_locale=i18n.stripe_locale(locale),
+        currency_display="code" if locale in i18n.CODE_DISPLAY else "symbol",
+        messages=i18n.widget_messages(locale),
+    ).model_dump()
 
 
 def frame_locale(request: Request) -> str:
@@ -138,7 +148,9 @@ def routes() -> list[BaseRoute]:
     i18n.load_all()  # read the catalogs at start-up, not inside a request
     return [
         Route("/widget/frame", frame, methods=["GET"]),
-        Route("/widget/i18n/{tag:str}.json", widget_catalog, methods=["GET"]),
+        ApiRoute("/widget/i18n/{tag}.json", widget_catalog, methods=["GET"],
+                 response=WidgetCatalog, auth=False, tags=("widget",),
+                 summary="The widget's words for a locale tag (\"auto\": Accept-Language)"),
         Mount(STATIC_PATH, app=StaticFiles(directory=str(resource_dir("widget"))),
               name="widget-static"),
     ]

@@ -144,6 +144,8 @@ def test_the_catalog_endpoint_negotiates_like_the_panel(stack: Stack) -> None:
         assert '<html lang="fr" dir="ltr"' in frame.text
         assert "<title>Paiements</title>" in frame.text
         assert frame.headers["content-language"] == "fr"
+        spec = client.get("/openapi.json").json()
+        assert "get" in spec["paths"]["/widget/i18n/{tag}.json"]
 
 
 def test_the_receipt_language_follows_the_patients_browser(stack: Stack, clinic: Clinic,
