@@ -34,6 +34,7 @@ from paygate.domain.refunds import Reason, Refundable, clean_note
 from paygate.logs import log_event
 from paygate.services.notices import RequestView
 from paygate.services.outbox import Outbox
+from paygate.services.payment_detail import PaymentDetail, load_detail
 from paygate.services.payment_ledger import Actor, RequestLedger, clinic_label
 from paygate.services.ports import PaymentGateway, RefundInfo
 from paygate.services.refund_book import (
@@ -57,6 +58,20 @@ logger = logging.getLogger("paygate.refunds")
 IN_FLIGHT = timedelta(minutes=2)
 UNANSWERED = ("Stripe did not answer, so the refund may or may not have been made. Try "
               "again in a moment: the retry cannot refund twice.")
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """A refund as it would be made: what the confirmation step shows."""
+
+    amount: int
+    reason: Reason
+    note: str
+    overview: RefundOverview
+
+    @property
+    def remaining_after(self) -> int:
+        return self.overview.remaining - self.amount
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,20 @@ class RefundService:
         authorize(principal, row)
         async with self._db.sessions() as tx:
             return await self._overview(tx, row)
+
+    async def detail(self, principal: Principal, request_id: str) -> PaymentDetail:
+        return await load_detail(self._db, self.book, principal, request_id)
+
+    async def preview(self, principal: Principal, request_id: str, *, amount: object,
+                      reason: object, note: object = "") -> RefundPreview:
+        """Check a refund without making it (the confirmation step)."""
+        parsed = Reason.parse(reason)
+        text = clean_note(note, parsed)
+        overview = await self.overview(principal, request_id)
+        left = Refundable(Status(overview.status), overview.amount, overview.currency,
+                          overview.amount_refunded)
+        return RefundPreview(amount=left.amount_to_refund(amount), reason=parsed, note=text,
+                             overview=overview)
 
     async def _overview(self, tx: AsyncSession, row: PaymentRequest) -> RefundOverview:
         refunds = await self.book.refunds(tx, row.id)

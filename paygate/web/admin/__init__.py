@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from paygate.web.admin import cases, client_payments, home, outbox, reports, session
+from paygate.web.admin import cases, client_payments, home, outbox, refunds, reports, session
 
 
 def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(), *cases.routes(),
-            *reports.routes(), *outbox.routes()]
+            *reports.routes(), *outbox.routes(), *refunds.routes()]
