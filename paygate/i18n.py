@@ -136,12 +136,19 @@ def template_env(locale: str) -> Environment:
     return env
 
 
+# The templates rendered through template_env, compiled at start-up too.
+_TEMPLATE_DIRS = ("widget/", "email/", "pay/")
+
+
 def load_all() -> None:
-    """Read and compile every catalog now (at start-up) rather than on a first request."""
+    """Read and compile every catalog and template now (at start-up), so no request reads
+    them from disk."""
     for locale in LOCALES:
         translations(locale)
         widget_messages(locale)
-        template_env(locale)
+        env = template_env(locale)
+        for name in env.list_templates(filter_func=lambda n: n.startswith(_TEMPLATE_DIRS)):
+            env.get_template(name)
 
 
 # -- formats -----------------------------------------------------------------------------
