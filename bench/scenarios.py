@@ -59,10 +59,10 @@ def start_floor(world: World) -> procs.Proc:
 
 
 def socket_targets(world: World, servers: Sequence[procs.Proc], calls: int,
-                   auth: bool = True) -> list[tuple[str, str]]:
+                   auth: bool = True, prefix: str = "call") -> list[tuple[str, str]]:
     out = []
     for k in range(calls):
-        call = f"call-{k}"
+        call = f"{prefix}-{k}"
         base = servers[k % len(servers)].url.replace("http://", "ws://")
         out.append((f"{base}/api/v1/calls/{call}/socket",
                     world.access_token(call) if auth else ""))
@@ -118,7 +118,8 @@ async def memory(world: World, ws: str, deflate: str, sockets: int,
                            ws=["--ws", ws, "--ws-per-message-deflate", deflate])
     warm_pool, pool = SocketPool(), SocketPool()
     try:
-        targets = socket_targets(world, [server], warm + sockets)
+        # Calls of their own, so every socket's snapshot is the same (empty) size.
+        targets = socket_targets(world, [server], warm + sockets, prefix=f"idle-{ws}-{deflate}")
         await warm_pool.open(targets[:warm])
         await asyncio.sleep(1.0)
         before = server.rss_kb()

@@ -87,6 +87,12 @@ def cluster_env() -> dict[str, str]:
 
 
 @pytest.fixture
+def broadcast() -> str:
+    """What carries notices between the instances: "redis" or "postgres" (LISTEN/NOTIFY)."""
+    return "redis"
+
+
+@pytest.fixture
 def webhooks_to_both() -> bool:
     """False: the sandbox delivers webhooks to instance A only."""
     return False
@@ -101,7 +107,7 @@ def _upgrade(env: dict[str, str]) -> None:
 
 @pytest.fixture
 def cluster(tmp_path: Path, postgres_url: str, redis_url: str, mail_server: MailServer,
-            webhook_secret: str, cluster_env: dict[str, str],
+            webhook_secret: str, cluster_env: dict[str, str], broadcast: str,
             webhooks_to_both: bool) -> Iterator[Cluster]:
     from paygate.sandbox.app import create_sandbox_app
     from paygate.sandbox.config import SandboxConfig
@@ -118,7 +124,9 @@ def cluster(tmp_path: Path, postgres_url: str, redis_url: str, mail_server: Mail
     with serve_asgi(sandbox) as sandbox_url:
         base_env = {
             "PAYGATE_SECRET_KEY": SECRET_KEY, "PAYGATE_DATABASE_URL": postgres_url,
-            "PAYGATE_BROADCAST_URL": redis_url, "PAYGATE_LOG_FORMAT": "text",
+            "PAYGATE_BROADCAST_URL": redis_url if broadcast == "redis" else
+            postgres_url.replace("postgresql+asyncpg://", "postgresql://", 1),
+            "PAYGATE_LOG_FORMAT": "text",
             "PAYGATE_STRIPE_SECRET_KEY": STRIPE_SECRET,
             "PAYGATE_STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE,
             "PAYGATE_STRIPE_CLIENT_ID": STRIPE_CLIENT_ID,

@@ -33,7 +33,7 @@ async def subscribed(bus: Broadcast, channel: str) -> AsyncIterator[str]:
     return rest()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "postgres"])
 async def two_instances(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, Any]]:
     """Two broadcast clients as two paygate instances would hold them."""
     if request.param == "memory":
@@ -42,7 +42,7 @@ async def two_instances(request: pytest.FixtureRequest) -> AsyncIterator[tuple[A
         yield bus, bus  # one process: both "instances" share the bus
         await bus.disconnect()
         return
-    url = request.getfixturevalue("redis_url")
+    url = request.getfixturevalue(f"{request.param}_url")
     a, b = make_broadcast(url), make_broadcast(url)
     await a.connect()
     await b.connect()
@@ -120,3 +120,43 @@ async def test_one_redis_connection_carries_every_channel_of_an_instance(
     finally:
         await bus.disconnect()
         await admin.aclose()
+
+
+async def test_lost_postgres_listener_is_remade_and_reported(postgres_url: str) -> None:
+    import asyncpg
+
+    from paygate.adapters.broadcast.postgres import dsn
+
+    publisher, subscriber = make_broadcast(postgres_url), make_broadcast(postgres_url)
+    await publisher.connect()
+    await subscriber.connect()
+    try:
+        feed = await subscribed(subscriber, "call:o:c:pg")
+        await publisher.publish("call:o:c:pg", "before")
+        assert await take(feed, 1) == ["before"]
+        admin = await asyncpg.connect(dsn(postgres_url))
+        try:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'paygate-listen' AND datname = current_database()")
+        finally:
+            await admin.close()
+        assert killed == 2  # both instances' listeners
+        assert await take(feed, 1, within=10) == [RECONNECTED]
+        await asyncio.sleep(0.1)
+        await publisher.publish("call:o:c:pg", "after")
+        assert await take(feed, 1) == ["after"]
+    finally:
+        await publisher.disconnect()
+        await subscriber.disconnect()
+
+
+async def test_a_postgres_notice_over_the_notify_limit_is_refused_clearly(
+        postgres_url: str) -> None:
+    bus = make_broadcast(postgres_url)
+    await bus.connect()
+    try:
+        with pytest.raises(ValueError, match="NOTIFY limit"):
+            await bus.publish("call:o:c:big", "x" * 9000)
+    finally:
+        await bus.disconnect()

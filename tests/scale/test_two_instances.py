@@ -50,6 +50,7 @@ def transitions(cluster: Cluster, request_id: object, to_status: str) -> int:
     return in_thread(run)
 
 
+@pytest.mark.parametrize("broadcast", ["redis", "postgres"])
 def test_a_payment_confirmed_through_instance_a_reaches_the_clinician_on_instance_b(
         cluster: Cluster) -> None:
     clinician_on_a = cluster.a.login("clinician")

@@ -17,4 +17,8 @@ def make_broadcast(url: str) -> Broadcast:
         from paygate.adapters.broadcast.redis import RedisBroadcast
 
         return RedisBroadcast(url)
+    if scheme.startswith("postgres"):
+        from paygate.adapters.broadcast.postgres import PostgresBroadcast
+
+        return PostgresBroadcast(url)
     raise ValueError(f"no broadcast backend for {scheme}://")

@@ -1,0 +1,128 @@
+"""PostgreSQL LISTEN/NOTIFY broadcast, for deployments that would rather not run Redis.
+
+Every notice goes out on one PostgreSQL channel as `<channel>\\n<message>`; each instance
+LISTENs on one dedicated connection and fans out to its own subscribers of that channel
+(NOTIFY channel names are short identifiers, so call channels cannot map one to one). A lost
+listening connection is re-made with backoff and every local subscriber receives
+RECONNECTED, so its socket sends a fresh snapshot. PostgreSQL caps a payload at 8000 bytes;
+notices are far smaller."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+
+from paygate.adapters.broadcast.local import LocalFanout
+from paygate.services.ports import RECONNECTED
+
+logger = logging.getLogger("paygate.broadcast")
+
+PG_CHANNEL = "paygate_notices"
+MAX_PAYLOAD = 7999
+HEALTH_INTERVAL = 15.0
+LOST = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+
+def dsn(url: str) -> str:
+    """asyncpg wants postgresql://; settings may carry a SQLAlchemy driver suffix."""
+    scheme, rest = url.split("://", 1)
+    return "postgresql://" + rest if scheme.startswith("postgres") else url
+
+
+class PostgresBroadcast:
+    def __init__(self, url: str, queue_size: int = 256) -> None:
+        self._dsn = dsn(url)
+        self._local = LocalFanout(queue_size)
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._lost = asyncio.Event()
+
+    async def connect(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self._dsn, min_size=1, max_size=4,
+            server_settings={"application_name": "paygate-publish"})
+        self._reader = asyncio.create_task(self._listen_forever(), name="pg-broadcast")
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def disconnect(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+        await self._close_listener()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        self._local.clear()
+
+    async def publish(self, channel: str, message: str) -> None:
+        assert self._pool is not None, "connect() first"
+        payload = f"{channel}\n{message}"
+        if len(payload.encode()) > MAX_PAYLOAD:
+            raise ValueError(f"notice of {len(payload)} bytes is over PostgreSQL's NOTIFY limit")
+        await self._pool.execute("SELECT pg_notify($1, $2)", PG_CHANNEL, payload)
+
+    async def subscribe(self, channel: str) -> AsyncIterator[str]:
+        queue, _ = self._local.add(channel)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._local.remove(channel, queue)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        channel, _, message = payload.partition("\n")
+        self._local.deliver(channel, message)
+
+    def _on_terminated(self, _conn: Any) -> None:
+        self._lost.set()
+
+    async def _listen_forever(self) -> None:
+        delay, connected_before = 0.1, False
+        while True:
+            try:
+                await self._open_listener()
+                if connected_before:
+                    logger.warning("broadcast reconnected; subscribers get fresh snapshots")
+                    self._local.deliver_all(RECONNECTED)
+                connected_before, delay = True, 0.1
+                self._ready.set()
+                await self._watch()
+            except LOST:
+                pass
+            logger.warning("broadcast connection lost; reconnecting in %.1fs", delay)
+            await self._close_listener()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _open_listener(self) -> None:
+        self._lost.clear()
+        conn = await asyncpg.connect(self._dsn, timeout=10, server_settings={
+            "application_name": "paygate-listen"})
+        conn.add_termination_listener(self._on_terminated)
+        await conn.add_listener(PG_CHANNEL, self._on_notify)
+        self._listener = conn
+
+    async def _watch(self) -> None:
+        """Return when the listening connection is gone (closed, or silent to a ping)."""
+        assert self._listener is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._lost.wait(), HEALTH_INTERVAL)
+            if self._lost.is_set() or self._listener.is_closed():
+                return
+            await self._listener.execute("SELECT 1", timeout=5)
+
+    async def _close_listener(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is not None and not conn.is_closed():
+            with contextlib.suppress(*LOST):
+                await conn.close(timeout=2)
