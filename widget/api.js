@@ -16,8 +16,9 @@ export class Api {
     this.token = token;
   }
 
-  async request(method, path, body) {
-    const headers = {"Accept": "application/json", "Accept-Language": currentLocale()};
+  async request(method, path, body, extraHeaders = {}) {
+    const headers = {"Accept": "application/json", "Accept-Language": currentLocale(),
+      ...extraHeaders};
     if (this.token) headers["Authorization"] = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;

@@ -3,6 +3,8 @@
 import {cardLabel, formatTime, h, reference, replace, typed} from "./dom.js";
 import {N_, t, tx, zero} from "./i18n.js";
 import {exponentOf, formatMoney, parseMajor} from "./money.js";
+import {payLinkAction} from "./paylink.js";
+import {refundAction, refundNote} from "./refunds.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const STATUS = {
@@ -229,11 +231,13 @@ export class ClinicianView {
       h("p", {class: "pg-item-meta"}, reference(r.reference), " \u00b7 ",
         formatTime(r.created_at)),
       detail,
+      refundNote(r),
       OPEN.has(r.status)
         ? h("button", {type: "button", class: "pg-btn pg-btn-danger-quiet pg-small",
           "aria-label": t("Cancel request {reference}", {reference: r.reference}),
           onclick: (event) => this.cancel(r, event.currentTarget)}, t("Cancel request"))
-        : null);
+        : null,
+      h("div", {class: "pg-item-actions"}, payLinkAction(this, r), refundAction(this, r)));
   }
 
   async cancel(request, button) {

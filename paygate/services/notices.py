@@ -44,6 +44,7 @@ class RequestView:
     updated_at: datetime
     expires_at: datetime
     paid_at: datetime | None
+    amount_refunded: int = 0
 
     @classmethod
     def of(cls, row: PaymentRequest, clinic_name: str) -> RequestView:
@@ -56,6 +57,7 @@ class RequestView:
             version=row.version, created_at=as_utc(row.created_at),
             updated_at=as_utc(row.updated_at), expires_at=as_utc(row.expires_at),
             paid_at=as_utc(row.paid_at) if row.paid_at else None,
+            amount_refunded=row.amount_refunded or 0,
         )
 
     def public(self) -> dict[str, Any]:
@@ -68,6 +70,7 @@ class RequestView:
             "failure_message": self.failure_message, "version": self.version,
             "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
             "expires_at": _iso(self.expires_at), "paid_at": _iso(self.paid_at),
+            "amount_refunded": self.amount_refunded,
         }
 
 

@@ -64,6 +64,7 @@ class PaymentRequestOut(BaseModel):
     updated_at: datetime
     expires_at: datetime
     paid_at: datetime | None = None
+    amount_refunded: int = Field(default=0, description="Minor units refunded so far.")
     receipt_email: str | None = Field(default=None, description="The patient's only.")
     client_secret: str | None = Field(default=None, description=(
         "For the call's patient while the request is payable: what Stripe.js needs."))

@@ -128,7 +128,8 @@ class WidgetCors:
         self.app = app
         self.cors = CORSMiddleware(app, allow_origins=list(origins),
                                    allow_methods=["GET", "POST"],
-                                   allow_headers=["Authorization", "Content-Type"],
+                                   allow_headers=["Authorization", "Content-Type",
+                                                  "Idempotency-Key"],
                                    max_age=600)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,0 +1,121 @@
+"""Refunds in a real Chromium: the clinician from the call panel, a clinic admin from the
+admin pages; each with its confirmation step."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.admin import conftest as admin_fixtures
+from tests.admin.conftest import Browser
+from tests.browser import conftest as browser_fixtures
+from tests.browser.conftest import Host
+from tests.conftest import Stack, screenshots_dir
+from tests.payments.conftest import Clinic
+from tests.refunds.conftest import Login, make_paid, refund_mails, status_of, wait_until
+
+pytestmark = pytest.mark.browser
+# The host call page and the signed-in admin browser of the browser and admin tests.
+admin_browser = admin_fixtures.admin_browser
+contexts = browser_fixtures.contexts
+host = browser_fixtures.host
+host_port = browser_fixtures.host_port
+stack_overrides = browser_fixtures.stack_overrides
+SCREENSHOTS = screenshots_dir()
+
+
+def shot(page: Page, name: str, full_page: bool = False) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"refund-{name}.png"), animations="disabled",
+                    full_page=full_page)
+
+
+def test_the_clinician_refunds_part_of_a_payment_from_the_call_panel(
+        stack: Stack, host: Host, clinic: Clinic, login: Login, contexts: Any) -> None:
+    paid = make_paid(stack, login, amount=4550, description="Follow-up consultation")
+    page = contexts().new_page()
+    token = stack.token("clinician", name="Dr Ada Grey", user="dr-ada")
+    page.goto(f"{host.url}/call?who=Clinician&launch={token}&open=1")
+    panel = page.frame_locator("#paygate")
+    item = panel.get_by_role("listitem").filter(has_text="Follow-up consultation")
+    expect(item.get_by_test_id("status")).to_have_text("Paid")
+
+    item.get_by_role("button", name=f"Refund payment {paid.request['reference']}").click()
+    dialog = panel.get_by_role("dialog", name="Refund payment")
+    amount = dialog.get_by_label("Amount to refund (USD)")
+    expect(amount).to_have_value("45.50")  # everything that is left
+    expect(amount).to_be_focused()
+    expect(dialog).to_contain_text("Left to refund")
+
+    # Too much: said next to the field, nothing is refunded.
+    amount.fill("50")
+    dialog.get_by_label("Reason").select_option(label="Service not provided")
+    dialog.get_by_role("button", name="Review refund").click()
+    expect(dialog.get_by_text("You can refund at most USD 45.50.")).to_be_visible()
+    expect(amount).to_have_attribute("aria-invalid", "true")
+
+    amount.fill("15.50")
+    dialog.get_by_label("Note (optional)").fill("Session ended early")
+    shot(page, "1-clinician-dialog")
+    dialog.get_by_role("button", name="Review refund").click()
+    confirm = panel.get_by_role("dialog", name="Refund USD 15.50?")
+    expect(confirm).to_contain_text("Still paid afterwards")
+    expect(confirm).to_contain_text("USD 30.00")
+    expect(confirm).to_contain_text("Service not provided")
+    expect(confirm).to_contain_text("Session ended early")
+    assert paid.refunds()["refunds"] == []  # the review refunds nothing
+    shot(page, "2-clinician-confirm")
+    confirm.get_by_role("button", name="Confirm refund of USD 15.50").click()
+
+    expect(confirm).to_be_hidden()
+    expect(item.get_by_test_id("status")).to_have_text("Partly refunded")
+    expect(item.get_by_test_id("refunded")).to_have_text("USD 15.50 refunded")
+    expect(panel.get_by_test_id("announcer")).to_have_text("Refunded USD 15.50.")
+    # Focus goes back to the Refund button of that payment.
+    expect(item.get_by_role("button", name=re.compile("^Refund payment"))).to_be_focused()
+    shot(page, "3-clinician-done")
+    assert status_of(paid.clinician, paid.id) == "partially_refunded"
+    assert [r["made_by"] for r in paid.refunds()["refunds"]] == ["Dr Ada Grey"]
+    wait_until(lambda: len(refund_mails(stack)) == 1)
+
+    # Escape closes the dialog without refunding anything.
+    item.get_by_role("button", name=re.compile("^Refund payment")).click()
+    expect(panel.get_by_role("dialog", name="Refund payment")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel.get_by_role("dialog")).to_have_count(0)
+    assert len(paid.refunds()["refunds"]) == 1
+
+
+def test_a_clinic_admin_refunds_from_the_admin_pages(
+        stack: Stack, clinic: Clinic, login: Login, admin_browser: Browser) -> None:
+    paid = make_paid(stack, login, amount=12000, description="Physiotherapy session")
+    page = admin_browser.page("clinic_admin", name="Morgan Admin", user="admin-morgan")
+    page.goto(f"{stack.url}/admin/clinics/clinic_1/reports")
+    page.get_by_role("link", name=paid.request["reference"]).click()
+    expect(page.get_by_role("heading", name=f"Payment {paid.request['reference']}")) \
+        .to_be_visible()
+    page.get_by_role("link", name="Refund…").click()
+
+    expect(page.get_by_label("Amount to refund (USD)")).to_have_value("120.00")
+    page.get_by_label("Reason").select_option(label="Duplicate payment")
+    page.get_by_label("Note (stays in paygate)").fill("Charged twice for the same visit")
+    shot(page, "admin-form")
+    page.get_by_role("button", name="Review refund").click()
+
+    expect(page.get_by_role("heading", name="Refund USD 120.00?")).to_be_visible()
+    expect(page.locator("#refund-summary")).to_contain_text("Visa •••• 4242")
+    shot(page, "admin-confirm")
+    page.get_by_role("button", name="Confirm refund of USD 120.00").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Refund made.")
+    expect(page.locator("[data-field=status]")).to_have_text("Refunded")
+    history = page.locator("#history")
+    expect(history).to_contain_text("Morgan Admin")
+    expect(history).to_contain_text(
+        "refunded USD 120.00 (duplicate payment): Charged twice for the same visit")
+    expect(page.get_by_role("link", name="Refund…")).to_have_count(0)
+    shot(page, "admin-detail", full_page=True)
+    assert status_of(paid.clinician, paid.id) == "refunded"
+    wait_until(lambda: len(refund_mails(stack)) == 1)
