@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.adapters.smtp import PermanentMailError, TransientMailError
@@ -25,6 +25,7 @@ from paygate.store.models import OutboxEmail
 
 logger = logging.getLogger("paygate.outbox")
 LEASE = timedelta(seconds=60)
+RECORD_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -167,5 +168,19 @@ class Outbox:
                        "next_attempt_at": utcnow() + timedelta(seconds=delay)}
             log_event(logger, "email deferred", logging.WARNING, kind=row.kind,
                       email_id=row.id, attempts=attempts, error=str(exc))
-        async with self._db.transaction() as tx:
-            await tx.execute(update(OutboxEmail).where(OutboxEmail.id == row.id).values(**values))
+        await self._record(row.id, values)
+
+    async def _record(self, email_id: int, values: dict[str, object]) -> None:
+        """Write a send's outcome, retrying a lost database connection a few times: once
+        the server took the email, forgetting that would send it again after the lease."""
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                async with self._db.transaction() as tx:
+                    await tx.execute(update(OutboxEmail).where(OutboxEmail.id == email_id)
+                                     .values(**values))
+                return
+            except DBAPIError:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    raise
+                logger.warning("could not record an email's outcome yet; retrying")
+                await asyncio.sleep(0.2 * 2 ** attempt)

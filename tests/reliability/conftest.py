@@ -101,7 +101,7 @@ def account_events(stack: Stack, account: str, intent_id: str) -> list[dict[str,
         obj = event["data"]["object"]
         if obj.get("id") == intent_id or obj.get("payment_intent") == intent_id:
             mine.append(event)
-    return sorted(mine, key=lambda e: (e["created"], e["id"]))
+    return mine[::-1]  # Stripe lists newest first
 
 
 def intents_on(stack: Stack, account: str) -> list[Any]:
@@ -158,30 +158,40 @@ class PaygateProcess:
                 self.kill()
 
 
-def paygate_env(stack: Stack, database_url: str, data_dir: Path, port: int,
-                **extra: str) -> dict[str, str]:
-    """The environment of a `paygate serve` wired to this test's sandbox and mail server."""
+def paygate_env(*, secret_key: str, webhook_secret: str, sandbox_url: str, smtp_url: str,
+                database_url: str, data_dir: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a `paygate serve` (or another command) wired to a sandbox and a
+    mail server, as an operator would set it."""
     url = database_url.replace("sqlite+aiosqlite", "sqlite").replace(
         "postgresql+asyncpg", "postgresql")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
     env.update({
-        "PAYGATE_SECRET_KEY": stack.settings.secret_key,
+        "PAYGATE_SECRET_KEY": secret_key,
         "PAYGATE_DATABASE_URL": url,
         "PAYGATE_DATA_DIR": str(data_dir),
         "PAYGATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "PAYGATE_STRIPE_SECRET_KEY": STRIPE_SECRET,
         "PAYGATE_STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE,
         "PAYGATE_STRIPE_CLIENT_ID": STRIPE_CLIENT_ID,
-        "PAYGATE_STRIPE_WEBHOOK_SECRET": ",".join(stack.settings.stripe_webhook_secrets),
-        "PAYGATE_STRIPE_API_BASE": stack.sandbox_url,
-        "PAYGATE_STRIPE_CONNECT_BASE": stack.sandbox_url,
-        "PAYGATE_SMTP_URL": stack.mail.url,
+        "PAYGATE_STRIPE_WEBHOOK_SECRET": webhook_secret,
+        "PAYGATE_STRIPE_API_BASE": sandbox_url,
+        "PAYGATE_STRIPE_CONNECT_BASE": sandbox_url,
+        "PAYGATE_SMTP_URL": smtp_url,
         "PAYGATE_LOG_FORMAT": "json",
         "PAYGATE_LOG_LEVEL": "DEBUG",
         "PYTHONUNBUFFERED": "1",
         **extra,
     })
     return env
+
+
+def stack_env(stack: Stack, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a command working on this stack's database."""
+    return paygate_env(secret_key=stack.settings.secret_key,
+                       webhook_secret=",".join(stack.settings.stripe_webhook_secrets),
+                       sandbox_url=stack.sandbox_url, smtp_url=stack.mail.url,
+                       database_url=stack.settings.database_url, data_dir=data_dir,
+                       port=0, **extra)
 
 
 @pytest.fixture
