@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.stats import Latencies, MachineCpu
+from bench.stats import DATABASES, Latencies, MachineCpu, cpu_of_commands
 
 
 def stripe_signature(payload: bytes, secret: str, timestamp: int) -> str:
@@ -141,7 +142,15 @@ class RateResult:
     server_cpu: float          # cores used by the server processes during the run
     machine_busy: float        # share of all cores busy during the run
     generator_cpu: float       # cores used by this process during the run
+    database_cpu: float        # cores used by PostgreSQL and Redis during the run
     late_p99_ms: float         # how far behind schedule the sender was (its 99th pct)
+
+
+    @property
+    def other_cpu(self) -> float:
+        """Cores busy with anything else on the machine (other work shares it)."""
+        used = self.machine_busy * (os.cpu_count() or 1)
+        return max(0.0, used - self.server_cpu - self.generator_cpu - self.database_cpu)
 
 
 class Receiver:
@@ -200,6 +209,7 @@ async def send_webhooks(receiver: Receiver, bases: Sequence[str], hooks: Sequenc
                for n in range(max(connections, len(bases)))]
     receiver.expected, receiver.done = len(prepared), asyncio.Event()
     machine, cpu0, own0 = MachineCpu(), cpu_of_servers(), time.process_time()
+    db0 = cpu_of_commands(DATABASES)
     start = time.perf_counter() + 0.05
     for k, (request_id, raw, target) in enumerate(prepared):
         due = start + k / rate
@@ -226,6 +236,7 @@ async def send_webhooks(receiver: Receiver, bases: Sequence[str], hooks: Sequenc
         achieved=received / max(span, 1e-6), latencies=Latencies(receiver.latencies),
         server_cpu=(cpu_of_servers() - cpu0) / wall, machine_busy=machine.busy(),
         generator_cpu=(time.process_time() - own0) / wall,
+        database_cpu=(cpu_of_commands(DATABASES) - db0) / wall,
         late_p99_ms=Latencies(late).pct(99) * 1000)
     receiver.pending.clear()
     receiver.latencies = []

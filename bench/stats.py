@@ -32,6 +32,26 @@ def _cpu_times() -> tuple[int, int]:
     return sum(fields), idle
 
 
+def cpu_of_commands(names: frozenset[str]) -> float:
+    """CPU seconds used so far by every process whose command name is in `names`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, _, rest = (entry / "stat").read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.split("(", 1)[-1] in names:
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+DATABASES = frozenset({"postgres", "redis-server"})
+
+
 class MachineCpu:
     """The share of every core that was busy between construction and busy()."""
 
