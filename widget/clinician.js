@@ -241,14 +241,16 @@ export class ClinicianView {
   }
 
   async cancel(request, button) {
-    button.disabled = true;
+    // aria-disabled keeps keyboard focus here until the list is redrawn.
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
     button.textContent = t("Cancelling\u2026");
     try {
       const updated = await this.api.post(
         `/api/v1/payment-requests/${encodeURIComponent(request.id)}/cancel`);
       this.changed(this.book.apply(updated));
     } catch (err) {
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
       button.textContent = t("Cancel request");
       this.flash(err.message);
     }

@@ -314,6 +314,9 @@ export class PatientView {
     if (!before) {
       this.announce(t("Payment requested: {amount}, {description}.",
         {amount: money(after), description: after.description}));
+    } else if (before.status !== after.status && PAYABLE.has(before.status)) {
+      if (after.status === "cancelled") this.announce(t("This payment request was cancelled"));
+      if (after.status === "expired") this.announce(t("This payment request has expired"));
     }
     const s = this.screen;
     if (s.name === "checkout" && s.id === after.id) {

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.a11y.conftest import focus_ring
 from tests.admin.conftest import admin_browser, seed
 from tests.conftest import Stack
-from tests.payments.conftest import Clinic
+from tests.payments.conftest import Clinic, request_payment
 
 pytestmark = pytest.mark.browser
 __all__ = ["admin_browser"]  # a fixture used here
@@ -105,6 +105,17 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     assert focus_ring(doctor)["text"] == "Request Payment"
     [mail] = stack.mail.mailbox.wait_for(lambda m: "pat.keys@example.com" in m.to)
     assert "USD 30.00" in mail.text()
+
+    # A second request, cancelled from the keyboard: the patient is told.
+    with stack.login("clinician") as api:
+        request_payment(api, 4000, description="Lab review")
+    expect(patient_says).to_have_text("Payment requested: USD 40.00, Lab review.")
+    tab_to(doctor, "Cancel request")
+    doctor.keyboard.press("Enter")
+    expect(patient_says).to_have_text("This payment request was cancelled")
+    expect(doctor_says).to_have_text("USD 40.00 Lab review: Cancelled.")
+    # The button is gone with the redraw: focus waits on the list's heading, not the page.
+    assert focus_ring(doctor)["text"] == "Requests in this call"
 
 
 def test_admin_pages_by_keyboard(stack: Stack, admin_browser: Any) -> None:
