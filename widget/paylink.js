@@ -51,6 +51,10 @@ class PayLinkDialog {
       h("div", {class: "pg-actions"},
         h("button", {type: "button", class: "pg-btn pg-btn-quiet",
           onclick: () => this.modal.close()}, t("Cancel")), send));
+    email.addEventListener("input", () => {
+      email.removeAttribute("aria-invalid");
+      form.querySelector("#pg-link-error").textContent = "";
+    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const address = email.value.trim();

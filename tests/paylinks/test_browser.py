@@ -1,0 +1,95 @@
+"""Pay by link in a real Chromium: the clinician sends the link from the call panel, the
+patient opens it from the email in a fresh browser, pays with a test card and sees the same
+confirmation as in the call, and the clinician sees the payment arrive live."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import conftest as browser_fixtures
+from tests.browser.conftest import Host
+from tests.conftest import Stack, screenshots_dir
+from tests.paylinks.conftest import link_in, link_mail
+from tests.payments.conftest import Clinic, Login, request_payment, status_of
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = screenshots_dir()
+contexts = browser_fixtures.contexts  # the host call page of the browser tests
+host = browser_fixtures.host
+host_port = browser_fixtures.host_port
+stack_overrides = browser_fixtures.stack_overrides
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"paylink-{name}.png"), animations="disabled")
+
+
+def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
+        stack: Stack, host: Host, clinic: Clinic, login: Login, contexts: Any) -> None:
+    created = request_payment(login("clinician"), 4550, "usd", "Follow-up consultation")
+    clinician = contexts().new_page()
+    token = stack.token("clinician", name="Dr Ada Grey")
+    clinician.goto(f"{host.url}/call?who=Clinician&launch={token}&open=1")
+    doctor = clinician.frame_locator("#paygate")
+    item = doctor.get_by_role("listitem").filter(has_text="Follow-up consultation")
+    expect(item.get_by_test_id("status")).to_have_text("Waiting for patient")
+
+    # The clinician sends the open request as a payment link.
+    item.get_by_role("button", name=f"Send payment link for {created['reference']}").click()
+    dialog = doctor.get_by_role("dialog", name="Send payment link")
+    expect(dialog).to_contain_text("USD 45.50")
+    address = dialog.get_by_label("Patient's email address")
+    expect(address).to_be_focused()
+    address.fill("pat@example")
+    dialog.get_by_role("button", name="Send link").click()
+    expect(dialog.get_by_text("Enter a valid email address.")).to_be_visible()
+    address.fill("pat@example.com")
+    shot(clinician, "1-clinician-sends")
+    dialog.get_by_role("button", name="Send link").click()
+    expect(doctor.get_by_test_id("pay-link-sent")).to_have_text(
+        "Payment link sent to pat@example.com.")
+    expect(doctor.get_by_role("dialog")).to_have_count(0)
+
+    # The email arrives; the patient opens its link in a browser of their own.
+    url = link_in(link_mail(stack, "pat@example.com"))
+    patient = contexts().new_page()
+    patient.goto(url)
+    expect(patient.get_by_role("heading", name="Sunrise Clinic")).to_be_visible()
+    expect(patient.get_by_text("USD 45.50").first).to_be_visible()
+    patient.get_by_label("Email for your receipt").fill("pat@example.com")
+    card = patient.frame_locator("iframe[title='Secure payment input frame']")
+    card.get_by_label("Card number").fill("4242 4242 4242 4242")
+    card.get_by_label("Expiration date").fill("12 / 34")
+    card.get_by_label("Security code").fill("123")
+    card.get_by_label("ZIP / Postal code").fill("94107")
+    expect(patient.get_by_role("button", name="Back")).to_have_count(0)  # one request only
+    shot(patient, "2-pay-page")
+    patient.get_by_role("button", name="Pay USD 45.50").click()
+
+    done = patient.get_by_role("status", name="Payment successful")
+    expect(done).to_contain_text("USD 45.50")
+    expect(done).to_contain_text("Sunrise Clinic")
+    expect(done).to_contain_text("Visa ending in 4242")
+    expect(done).to_contain_text(created["reference"])
+    expect(done).to_contain_text("pat@example.com")
+    shot(patient, "3-confirmation")
+
+    # The clinician sees it arrive live, as for a payment made in the call.
+    received = doctor.get_by_role("alertdialog", name="Payment received")
+    expect(received).to_contain_text("USD 45.50")
+    expect(item.get_by_test_id("status")).to_have_text("Paid")
+    shot(clinician, "4-clinician-paid")
+    [receipt] = stack.mail.mailbox.wait_for(lambda m: m.subject.startswith("Your receipt"))
+    assert "pat@example.com" in receipt.to
+    assert status_of(login("clinician"), created["id"]) == "paid"
+
+    # The link now says the payment was made, even in a fresh browser.
+    later = contexts().new_page()
+    later.goto(url)
+    expect(later.get_by_role("heading", name="This payment has already been made")) \
+        .to_be_visible()
+    assert re.search(r"PAY-[0-9A-Z]{6}", later.content())
