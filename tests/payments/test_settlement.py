@@ -49,6 +49,9 @@ def test_a_paid_request_is_settled_by_stripes_webhook_and_the_receipt_sent_once(
     assert intent.status == "succeeded"
 
     wait_until(lambda: status_of(clinician, created["id"]) == "paid")
+    # The card comes with charge.succeeded, which shuffled delivery may bring a moment later.
+    wait_until(lambda: patient.get(
+        f"/api/v1/payment-requests/{created['id']}").json()["card_last4"] == "4242")
     paid = patient.get(f"/api/v1/payment-requests/{created['id']}").json()
     assert (paid["card_brand"], paid["card_last4"]) == ("visa", "4242")
     assert paid["paid_at"] is not None
