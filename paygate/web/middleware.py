@@ -41,6 +41,11 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+def loggable_path(path: str) -> str:
+    """The path as logged: a payment link's token (/pay/{token}) is a credential."""
+    return "/pay/[link]" if path.startswith("/pay/") else path
+
+
 class RequestLogMiddleware:
     """One structured line per request: method, path (never the query string, which may
     carry a launch token), status, duration and a request id echoed as X-Request-Id."""
@@ -66,6 +71,7 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log_event(access_logger, "request", method=scope["method"], path=scope["path"],
+            log_event(access_logger, "request", method=scope["method"],
+                      path=loggable_path(scope["path"]),
                       status=status, ms=round((time.perf_counter() - started) * 1000, 1),
                       request_id=request_id)

@@ -3,11 +3,14 @@ and a patient session while the request can be paid, and is refused once it cann
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 
 import httpx
 import pytest
 
+from tests.admin.conftest import admin_client
 from tests.conftest import Stack
 from tests.paylinks.conftest import link_in, link_mail, send_link
 from tests.payments.conftest import (
@@ -21,7 +24,8 @@ from tests.payments.conftest import (
 
 
 def test_a_link_opens_the_request_and_pays_it_like_the_call_panel(
-        stack: Stack, clinic: Clinic, login: Login) -> None:
+        stack: Stack, clinic: Clinic, login: Login, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="paygate")
     clinician = login("clinician", name="Dr Ada Grey")
     created = request_payment(clinician, 4550, "usd", "Follow-up consultation")
     sent = send_link(clinician, created["id"], email="pat@elsewhere.example")
@@ -45,6 +49,15 @@ def test_a_link_opens_the_request_and_pays_it_like_the_call_panel(
     assert page.headers["cache-control"] == "no-store"
 
     token = url.rsplit("/", 1)[1]
+    # The link's token is a credential: the access log does not keep it.
+    def access_lines() -> list[dict[str, object]]:
+        fields = [getattr(r, "fields", {}) for r in caplog.records
+                  if r.name == "paygate.access"]
+        return [f for f in fields if str(f.get("path", "")).startswith("/pay")]
+
+    wait_until(access_lines)
+    assert access_lines()[0]["path"] == "/pay/[link]"
+    assert token not in repr([getattr(r, "fields", r.getMessage()) for r in caplog.records])
     opened = httpx.post(f"{stack.url}/api/v1/pay-links/session", json={"token": token})
     assert opened.status_code == 201, opened.text
     session = opened.json()
@@ -134,3 +147,8 @@ def test_who_may_send_a_link_and_to_whom(stack: Stack, clinic: Clinic,
     [mail] = stack.mail.mailbox.wait_for(lambda m: "pat@example.fr" in m.to)
     assert mail.subject == f"Demande de paiement de Sunrise Clinic ({created['reference']})"
     assert "Sunrise Clinic vous demande de payer 30,00\xa0$US." in mail.text()
+    # The payment's history keeps who sent it where, without changing its status.
+    with admin_client(stack, "clinic_admin") as admin:
+        page = admin.get(f"/admin/payments/{created['id']}").text
+    history = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.index('id="history"'):]))
+    assert "no change Clinician payment link emailed to pat@example.fr" in history

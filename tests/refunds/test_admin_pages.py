@@ -10,8 +10,8 @@ import httpx
 
 from tests.admin.conftest import admin_client, csrf_of
 from tests.conftest import Stack
-from tests.payments.conftest import Clinic
-from tests.refunds.conftest import Paid, refund_mails, stripe_refunds, wait_until
+from tests.payments.conftest import Clinic, wait_until
+from tests.refunds.conftest import Paid, refund_mails, stripe_refunds
 
 
 def text_of(html: str) -> str:

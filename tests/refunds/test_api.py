@@ -11,16 +11,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack
-from tests.payments.conftest import Clinic
+from tests.payments.conftest import Clinic, Login, status_of, wait_until
 from tests.refunds.conftest import (
     PATIENT_EMAIL,
-    Login,
     Paid,
     make_paid,
     refund_mails,
-    status_of,
     stripe_refunds,
-    wait_until,
 )
 
 

@@ -14,8 +14,8 @@ from tests.admin.conftest import Browser
 from tests.browser import conftest as browser_fixtures
 from tests.browser.conftest import Host
 from tests.conftest import Stack, screenshots_dir
-from tests.payments.conftest import Clinic
-from tests.refunds.conftest import Login, make_paid, refund_mails, status_of, wait_until
+from tests.payments.conftest import Clinic, Login, status_of, wait_until
+from tests.refunds.conftest import make_paid, refund_mails
 
 pytestmark = pytest.mark.browser
 # The host call page and the signed-in admin browser of the browser and admin tests.

@@ -9,15 +9,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack
-from tests.payments.conftest import Clinic
+from tests.payments.conftest import Clinic, status_of, wait_until
 from tests.refunds.conftest import (
     Paid,
     intent_id,
     refund_mails,
     sandbox_faults,
-    status_of,
     stripe_refunds,
-    wait_until,
 )
 
 
