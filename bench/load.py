@@ -236,7 +236,7 @@ async def send_webhooks(receiver: Receiver, bases: Sequence[str], hooks: Sequenc
         achieved=received / max(span, 1e-6), latencies=Latencies(receiver.latencies),
         server_cpu=(cpu_of_servers() - cpu0) / wall, machine_busy=machine.busy(),
         generator_cpu=(time.process_time() - own0) / wall,
-        database_cpu=(cpu_of_commands(DATABASES) - db0) / wall,
+        database_cpu=max(0.0, cpu_of_commands(DATABASES) - db0) / wall,
         late_p99_ms=Latencies(late).pct(99) * 1000)
     receiver.pending.clear()
     receiver.latencies = []
