@@ -10,7 +10,7 @@ export class Modal {
     this.trigger = trigger;
     this.onClose = onClose;
     this.box = h("div", {class: "pg-dialog pg-modal", role: "dialog", "aria-modal": "true",
-      "aria-labelledby": labelledBy});
+      "aria-labelledby": labelledBy, tabindex: "-1"});
     this.overlay = h("div", {class: "pg-overlay"}, this.box);
     this.box.addEventListener("keydown", (event) => this.keydown(event));
     root.append(this.overlay);
@@ -18,9 +18,10 @@ export class Modal {
 
   show(...children) {
     replace(this.box, ...children);
+    // Nothing to focus yet (still loading): the dialog itself, so Escape reaches it.
     const first = this.box.querySelector("[data-autofocus]") ||
-      this.box.querySelector(FOCUSABLE);
-    if (first) first.focus();
+      this.box.querySelector(FOCUSABLE) || this.box;
+    first.focus();
   }
 
   keydown(event) {

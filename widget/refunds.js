@@ -184,8 +184,9 @@ class RefundDialog {
     try {
       const result = await this.view.api.request("POST", this.path(), {amount: minor,
         reason: this.values.reason, note: this.values.note}, {"Idempotency-Key": this.key});
-      this.modal.close();
+      // The list is redrawn first, so focus returns to the new Refund button.
       this.view.changed(this.view.book.apply(result.payment_request));
+      this.modal.close();
       this.view.announce(t("Refunded {amount}.", {amount: this.money(minor)}));
     } catch (err) {
       this.busy = false;

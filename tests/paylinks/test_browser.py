@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.a11y.conftest import audit
 from tests.browser import conftest as browser_fixtures
 from tests.browser.conftest import Host
 from tests.conftest import Stack, screenshots_dir
@@ -49,6 +50,9 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     expect(dialog.get_by_text("Enter a valid email address.")).to_be_visible()
     address.fill("pat@example.com")
     shot(clinician, "1-clinician-sends")
+    frame = clinician.frame(url=re.compile(r"/widget/frame"))
+    assert frame is not None
+    audit(frame, "the send payment link dialog")
     dialog.get_by_role("button", name="Send link").click()
     expect(doctor.get_by_test_id("pay-link-sent")).to_have_text(
         "Payment link sent to pat@example.com.")
@@ -68,6 +72,7 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     card.get_by_label("ZIP / Postal code").fill("94107")
     expect(patient.get_by_role("button", name="Back")).to_have_count(0)  # one request only
     shot(patient, "2-pay-page")
+    audit(patient, "the pay page's checkout")
     patient.get_by_role("button", name="Pay USD 45.50").click()
 
     done = patient.get_by_role("status", name="Payment successful")
@@ -77,6 +82,7 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     expect(done).to_contain_text(created["reference"])
     expect(done).to_contain_text("pat@example.com")
     shot(patient, "3-confirmation")
+    audit(patient, "the pay page's confirmation")
 
     # The clinician sees it arrive live, as for a payment made in the call.
     received = doctor.get_by_role("alertdialog", name="Payment received")
@@ -93,3 +99,4 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     expect(later.get_by_role("heading", name="This payment has already been made")) \
         .to_be_visible()
     assert re.search(r"PAY-[0-9A-Z]{6}", later.content())
+    audit(later, "a paid link's page")

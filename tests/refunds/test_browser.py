@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.a11y.conftest import audit
 from tests.admin import conftest as admin_fixtures
 from tests.admin.conftest import Browser
 from tests.browser import conftest as browser_fixtures
@@ -55,6 +56,9 @@ def test_the_clinician_refunds_part_of_a_payment_from_the_call_panel(
     dialog.get_by_role("button", name="Review refund").click()
     expect(dialog.get_by_text("You can refund at most USD 45.50.")).to_be_visible()
     expect(amount).to_have_attribute("aria-invalid", "true")
+    frame = page.frame(url=re.compile(r"/widget/frame"))
+    assert frame is not None
+    audit(frame, "the refund dialog showing an error")
 
     amount.fill("15.50")
     dialog.get_by_label("Note (optional)").fill("Session ended early")
@@ -67,6 +71,7 @@ def test_the_clinician_refunds_part_of_a_payment_from_the_call_panel(
     expect(confirm).to_contain_text("Session ended early")
     assert paid.refunds()["refunds"] == []  # the review refunds nothing
     shot(page, "2-clinician-confirm")
+    audit(frame, "the refund confirmation")
     confirm.get_by_role("button", name="Confirm refund of USD 15.50").click()
 
     expect(confirm).to_be_hidden()
@@ -102,11 +107,13 @@ def test_a_clinic_admin_refunds_from_the_admin_pages(
     page.get_by_label("Reason").select_option(label="Duplicate payment")
     page.get_by_label("Note (stays in paygate)").fill("Charged twice for the same visit")
     shot(page, "admin-form")
+    audit(page, "the admin refund form")
     page.get_by_role("button", name="Review refund").click()
 
     expect(page.get_by_role("heading", name="Refund USD 120.00?")).to_be_visible()
     expect(page.locator("#refund-summary")).to_contain_text("Visa •••• 4242")
     shot(page, "admin-confirm")
+    audit(page, "the admin refund confirmation")
     page.get_by_role("button", name="Confirm refund of USD 120.00").click()
 
     expect(page.get_by_role("status")).to_contain_text("Refund made.")
@@ -117,5 +124,6 @@ def test_a_clinic_admin_refunds_from_the_admin_pages(
         "refunded USD 120.00 (duplicate payment): Charged twice for the same visit")
     expect(page.get_by_role("link", name="Refund…")).to_have_count(0)
     shot(page, "admin-detail", full_page=True)
+    audit(page, "the admin payment detail")
     assert status_of(paid.clinician, paid.id) == "refunded"
     wait_until(lambda: len(refund_mails(stack)) == 1)
