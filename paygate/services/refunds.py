@@ -146,11 +146,13 @@ class RefundService:
         row = await self._load(request_id)
         authorize(principal, row)
         gateway = self._require_gateway()
+        if not row.payment_intent_id:
+            raise Conflict("This payment has no Stripe payment to refund.")
         refund = await self._reserve(principal, row.id, amount, parsed, text,
                                      attempt_key(principal, key))
         if refund.status == PENDING:
             info = await self._ask_stripe(gateway, row, refund)
-            await self._accept(refund.id, info)
+            await self._accept(row.id, refund.id, info)
         elif refund.status == FAILED:
             raise PaymentProviderError(refund.stripe_error or "Stripe refused the refund.")
         return await self._result(refund.id)
@@ -197,8 +199,7 @@ class RefundService:
 
     async def _ask_stripe(self, gateway: PaymentGateway, row: PaymentRequest,
                           refund: Refund) -> RefundInfo:
-        if not row.payment_intent_id:
-            raise Conflict("This payment has no Stripe payment to refund.")
+        assert row.payment_intent_id is not None
         try:
             return await gateway.create_refund(
                 row.stripe_account_id, row.payment_intent_id, amount=refund.amount,
@@ -208,19 +209,22 @@ class RefundService:
                           "paygate_reference": row.reference},
                 idempotency_key=f"paygate-refund-{refund.id}")
         except PaymentProviderUnavailable:
-            await self._note_error(refund.id, UNANSWERED, failed=False)
+            await self._note_error(row.id, refund.id, UNANSWERED, failed=False)
             raise PaymentProviderUnavailable(UNANSWERED) from None
         except AccountNotLinked:
-            await self._note_error(refund.id, "The clinic's Stripe account no longer allows "
-                                   "paygate to act for it.", failed=True)
+            await self._note_error(row.id, refund.id, "The clinic's Stripe account no longer "
+                                   "allows paygate to act for it.", failed=True)
             raise
         except DomainError as exc:
             message = f"Stripe refused the refund: {exc.message}"
-            await self._note_error(refund.id, message, failed=True)
+            await self._note_error(row.id, refund.id, message, failed=True)
             raise PaymentProviderError(message) from None
 
-    async def _note_error(self, refund_id: str, message: str, *, failed: bool) -> None:
+    async def _note_error(self, request_id: str, refund_id: str, message: str, *,
+                          failed: bool) -> None:
         async with self._db.transaction() as tx:
+            # Every writer of a request's refunds holds the request's row lock first.
+            await self._ledger.lock(tx, request_id)
             refund = await tx.get(Refund, refund_id)
             if refund is None or refund.status != PENDING:
                 return  # a webhook already told us what happened
@@ -231,11 +235,11 @@ class RefundService:
         log_event(logger, "refund not made", logging.WARNING, refund=refund_id,
                   error=message, outcome="failed" if failed else "unknown")
 
-    async def _accept(self, refund_id: str, info: RefundInfo) -> None:
+    async def _accept(self, request_id: str, refund_id: str, info: RefundInfo) -> None:
         async with self._db.transaction() as tx:
-            refund = await tx.get(Refund, refund_id)
-            assert refund is not None
-            row = await self._ledger.lock(tx, refund.payment_request_id)
+            row = await self._ledger.lock(tx, request_id)
+            refund = await tx.get(Refund, refund_id)  # read under the lock: a webhook may
+            assert refund is not None                # have confirmed it meanwhile
             if info.status in ACCEPTED_AT_STRIPE:
                 changed = await self.book.confirm(tx, row, refund, info.id)
             else:
