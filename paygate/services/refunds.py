@@ -47,6 +47,7 @@ from paygate.services.refund_book import (
     new_refund_id,
 )
 from paygate.services.refund_views import RefundOverview, RefundView
+from paygate.services.refund_webhooks import RefundWebhooks
 from paygate.services.webhooks import WebhookService
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.models import Clinic, PaymentRequest, Refund
@@ -108,8 +109,6 @@ class RefundService:
         self.book = RefundBook(ledger, outbox)
 
     def register_webhooks(self, webhooks: WebhookService) -> None:
-        from paygate.services.refund_webhooks import RefundWebhooks
-
         RefundWebhooks(self._db, self._ledger, self.book, self.after_commit).register(webhooks)
 
     # -- queries ------------------------------------------------------------------------

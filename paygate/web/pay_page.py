@@ -15,14 +15,12 @@ from starlette.routing import BaseRoute, Route
 
 from paygate import i18n
 from paygate.domain.errors import DomainError
-from paygate.domain.payment_requests import Status
+from paygate.domain.payment_requests import SETTLED, Status
 from paygate.services.pay_links import LinkedRequest
 from paygate.web.api import ApiRoute, json_response, parse_body
 from paygate.web.auth import runtime
 from paygate.web.sessions import SessionOut, UserOut
 from paygate.web.widget import STATIC_PATH, catalog_json, frame_policy
-
-SETTLED = {Status.PAID.value, Status.PARTIALLY_REFUNDED.value, Status.REFUNDED.value}
 
 
 class PayLinkSessionCreate(BaseModel):
@@ -47,7 +45,7 @@ def _state(linked: LinkedRequest) -> str:
     status = linked.view.status
     if linked.payable:
         return "payable"
-    if status in SETTLED:
+    if Status(status) in SETTLED:
         return "paid"
     return "cancelled" if status == Status.CANCELLED.value else "expired"
 

@@ -103,6 +103,11 @@ def test_bad_input_is_refused_clearly_and_nothing_is_refunded(
     assert stripe_refunds(stack, clinic, paid) == []
     assert refund_mails(stack) == []
 
+    # The endpoint documents its body in the OpenAPI document.
+    spec = paid.clinician.get("/openapi.json").json()
+    operation = spec["paths"]["/api/v1/payment-requests/{request_id}/refunds"]["post"]
+    assert "requestBody" in operation and "400" in operation["responses"]
+
 
 def test_who_may_refund(stack: Stack, clinic: Clinic, paid: Paid, login: Login) -> None:
     def attempt(role: str, **claims: Any) -> int:

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from paygate.domain.errors import DomainError, InvalidInput
 from paygate.domain.money import Money
 from paygate.domain.principals import Principal
-from paygate.domain.refunds import LABELS, Reason
+from paygate.domain.refunds import LABELS
 from paygate.web.admin.reports import STATUS_LABELS
 from paygate.web.admin.session import admin_principal, checked_form, field, redirect, render
 from paygate.web.auth import runtime
@@ -94,7 +94,7 @@ async def refund_submit(request: Request) -> Response:
     detail = await service.detail(who, request_id)
     return render(request, "admin/refund_confirm.html", who, {
         "section": "reports", "detail": detail, "preview": preview, "money": _money,
-        "reason_label": Reason(preview.reason).label, "attempt": secrets.token_urlsafe(16),
+        "reason_label": preview.reason.label, "attempt": secrets.token_urlsafe(16),
         "amount_text": _major(preview.amount, detail.overview.currency)})
 
 
