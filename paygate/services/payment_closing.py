@@ -3,8 +3,11 @@ Stripe account, or expired after their time.
 
 The PaymentIntent is cancelled at Stripe first (idempotency key fixed per request), then the
 request. If Stripe says the intent already finished, what Stripe says is applied instead: a
-paid request stays paid. An expiry that Stripe could not confirm leaves the request open for
-the next pass, so a patient paying meanwhile is never lost behind an "expired" label."""
+paid request stays paid. A cancel or expiry that Stripe could not confirm leaves the request
+open for the reconciler's next pass, so a patient paying meanwhile is never lost behind a
+"cancelled" or "expired" label. Only when paygate can no longer act for the account at all
+(it was deauthorized, so nobody can pay through paygate either) is the request closed
+without Stripe's word."""
 
 from __future__ import annotations
 
@@ -56,10 +59,11 @@ class Closing:
             except DomainError as exc:
                 if strict:
                     raise
+                # Stripe did not confirm: the intent may still be paid, so the request
+                # stays open and the reconciler's next expiry pass tries again.
                 log_event(logger, "could not cancel a PaymentIntent", logging.WARNING,
                           payment_request=row.id, error=exc.message)
-                if target is Status.EXPIRED:
-                    return None  # the next pass tries again
+                return None
         async with self._db.transaction() as tx:
             fresh = await self._ledger.lock(tx, row.id)
             moved = Status(fresh.status) in OPEN
