@@ -216,3 +216,30 @@ def test_a_stored_event_whose_processing_failed_is_applied_by_the_next_pass(
     assert status_of(clinician, created["id"]) == "paid"
     row = query(stack.settings.database_url, stored)
     assert row is not None and row.processed_at is not None and row.outcome == "paid"
+
+
+def test_a_cancel_stripe_could_not_confirm_keeps_the_request_payable(
+        login: Login, stack: Stack, clinic: Clinic) -> None:
+    clinician = login("clinician")
+    created = request_payment(clinician, 2200)
+    still_open = checkout(login("patient"), created["id"], "kept@example.com")
+    sandbox_faults(stack, api=[{"method": "POST", "path": "/v1/payment_intents/*",
+                                "status": 500, "count": 30}])
+
+    async def cancel_all() -> int:
+        runtime = Runtime.build(stack.settings)
+        try:
+            return await runtime.payments.cancel_open_for_clinic(
+                "clinic_1", None, "the clinic's Stripe account was unlinked")
+        finally:
+            await runtime.close()
+
+    assert in_thread(cancel_all) == 0
+    assert ledger_status(stack, created["id"]) == "requested"
+    refused = clinician.post(f"/api/v1/payment-requests/{created['id']}/cancel")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (
+        503, "payment_provider_unavailable")
+    sandbox_faults(stack)
+    pay(stack, still_open)
+    wait_until(lambda: status_of(clinician, created["id"]) == "paid")
+    stack.mail.mailbox.wait_for(lambda m: "kept@example.com" in m.to)
