@@ -4,10 +4,13 @@
 import {Checkout} from "./checkout.js";
 import {cardLabel, formatDateTime, h, reference, replace, typed} from "./dom.js";
 import {money} from "./clinician.js";
-import {currentLocale, t} from "./i18n.js";
+import {N_, currentLocale, t} from "./i18n.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const PAYABLE = new Set(["requested", "processing", "failed"]);
+// Settled requests stay in the patient's list after a refund, labelled for what happened.
+const SETTLED_LABELS = {paid: N_("Paid"), partially_refunded: N_("Partly refunded"),
+                        refunded: N_("Refunded")};
 const EMAIL = /^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/;
 
 export class PatientView {
@@ -68,7 +71,7 @@ export class PatientView {
     const s = this.screen;
     const request = s.id ? this.book.get(s.id) : null;
     if (s.name === "checkout" && request && PAYABLE.has(request.status)) return this.renderCheckout(request);
-    if (s.name === "done" && request && request.status === "paid") return this.renderDone(request);
+    if (s.name === "done" && request && SETTLED_LABELS[request.status]) return this.renderDone(request);
     if ((s.name === "checkout" || s.name === "ended") && request &&
         ["cancelled", "expired"].includes(request.status)) return this.renderEnded(request);
     if (s.name === "checkout" && request && request.status === "paid") {
@@ -81,7 +84,7 @@ export class PatientView {
   renderHome() {
     const requests = this.book.list();
     const open = requests.filter((r) => PAYABLE.has(r.status));
-    const paid = requests.filter((r) => r.status === "paid");
+    const paid = requests.filter((r) => SETTLED_LABELS[r.status]);
     if (this.screen.name !== "home") {
       this.screen = {name: "home"};
       setSessionValue(this.session, "screen", this.screen);
@@ -112,7 +115,7 @@ export class PatientView {
       parts.push(h("h3", {class: "pg-section"}, t("Paid in this call")),
         h("ul", {class: "pg-list"}, paid.map((r) => h("li", {class: "pg-item"},
           h("div", {class: "pg-item-top"}, h("span", {class: "pg-item-amount"}, money(r)),
-            h("span", {class: "pg-pill pg-pill-ok"}, t("Paid"))),
+            h("span", {class: "pg-pill pg-pill-ok"}, t(SETTLED_LABELS[r.status]))),
           typed("p", {class: "pg-item-desc"}, r.description),
           h("button", {type: "button", class: "pg-link", "data-focus-key": `view:${r.id}`,
             onclick: () => this.go({name: "done", id: r.id})}, t("View payment details"))))));

@@ -85,6 +85,15 @@ def test_the_clinician_refunds_part_of_a_payment_from_the_call_panel(
     assert [r["made_by"] for r in paid.refunds()["refunds"]] == ["Dr Ada Grey"]
     wait_until(lambda: len(refund_mails(stack)) == 1)
 
+    # The patient's panel keeps the payment in its list, labelled for the refund.
+    patient_page = contexts().new_page()
+    patient_token = stack.token("patient", name="Pat Doe")
+    patient_page.goto(f"{host.url}/call?who=Patient&launch={patient_token}&open=1")
+    patient_item = patient_page.frame_locator("#paygate").get_by_role("listitem").filter(
+        has_text="Follow-up consultation")
+    expect(patient_item).to_contain_text("Partly refunded")
+    patient_page.close()
+
     # Escape closes the dialog without refunding anything.
     item.get_by_role("button", name=re.compile("^Refund payment")).click()
     expect(panel.get_by_role("dialog", name="Refund payment")).to_be_visible()
