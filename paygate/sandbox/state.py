@@ -55,12 +55,20 @@ class Store:
     deliveries: list[JSON] = field(default_factory=list)
     fingerprint_salt: str = field(default_factory=lambda: rand(16))
     counter: int = 0
+    # kind -> ids of that kind (insertion-ordered), so lists and webhook targets don't walk
+    # every stored object; rebuilt on load, never persisted.
+    by_kind: dict[str, dict[str, None]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for obj_id, obj in self.objects.items():
+            self.by_kind.setdefault(str(obj.get("object")), {})[obj_id] = None
 
     # ---- objects ----
 
     def add(self, obj: JSON, owner: str, private: JSON | None = None) -> JSON:
         self.counter += 1
         self.objects[obj["id"]] = obj
+        self.by_kind.setdefault(str(obj.get("object")), {})[obj["id"]] = None
         self.owner[obj["id"]] = owner
         self.seq[obj["id"]] = self.counter
         if private:
@@ -80,14 +88,17 @@ class Store:
         return self.objects.get(obj_id)
 
     def remove(self, obj_id: str) -> None:
+        obj = self.objects.get(obj_id)
+        if obj is not None:
+            self.by_kind.get(str(obj.get("object")), {}).pop(obj_id, None)
         for table in (self.objects, self.owner, self.seq, self.private):
             table.pop(obj_id, None)
 
     def scan(self, kind: str, owner: str | None) -> list[JSON]:
         """Objects of one kind, newest first (Stripe's list order)."""
         rows = [
-            o for i, o in self.objects.items()
-            if o.get("object") == kind and (owner is None or self.owner[i] == owner)
+            self.objects[i] for i in self.by_kind.get(kind, ())
+            if owner is None or self.owner[i] == owner
         ]
         rows.sort(key=lambda o: (o.get("created", 0), self.seq[o["id"]]), reverse=True)
         return rows
