@@ -34,10 +34,14 @@ class RedisBroadcast:
         self._reader: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         # Keeps the pub/sub connection subscribed to something, so reads never fail empty.
-        self._control = f"paygate:instance:{secrets.token_hex(8)}"
+        instance = secrets.token_hex(8)
+        self._control = f"paygate:instance:{instance}"
+        # Names this instance's connections in Redis's CLIENT LIST, for operators.
+        self.client_name = f"paygate-broadcast-{instance}"
 
     async def connect(self) -> None:
         self._client = aioredis.from_url(self._url, decode_responses=True,
+                                         client_name=self.client_name,
                                          health_check_interval=15)
         await self._client.ping()
         self._reader = asyncio.create_task(self._read_forever(), name="redis-broadcast")
