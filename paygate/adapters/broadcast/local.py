@@ -1,9 +1,17 @@
-"""In-process fan-out: each subscription is a bounded queue registered under its channel."""
+"""In-process fan-out, and the base every broadcast backend builds on: subscriptions are
+bounded local queues; remote backends add one connection that feeds them."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
+
+from paygate.services.ports import RECONNECTED
+
+logger = logging.getLogger("paygate.broadcast")
 
 
 class LocalFanout:
@@ -45,3 +53,76 @@ class LocalFanout:
 
     def clear(self) -> None:
         self._queues.clear()
+
+
+class FanoutBroadcast:
+    """Subscriptions served from a LocalFanout. Remote backends implement `_open` (make the
+    connection), `_serve` (feed the fan-out until the connection is lost) and `_close`, and
+    list the exceptions meaning "connection lost" in LOST; `run_reader` keeps them connected
+    with backoff and tells every subscriber RECONNECTED after a loss, since notices may
+    have been missed meanwhile."""
+
+    LOST: tuple[type[BaseException], ...] = (OSError,)
+
+    def __init__(self, queue_size: int = 256) -> None:
+        self._local = LocalFanout(queue_size)
+        self._reader: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def subscribe(self, channel: str) -> AsyncIterator[str]:
+        queue, first = self._local.add(channel)
+        try:
+            if first:
+                await self._first_subscriber(channel)
+            while True:
+                yield await queue.get()
+        finally:
+            if self._local.remove(channel, queue):
+                await self._last_subscriber_left(channel)
+
+    async def _first_subscriber(self, channel: str) -> None:
+        """A backend that subscribes per channel does it here."""
+
+    async def _last_subscriber_left(self, channel: str) -> None:
+        """...and unsubscribes here."""
+
+    # -- the remote connection -------------------------------------------------------------
+    async def _open(self) -> None:
+        raise NotImplementedError
+
+    async def _serve(self) -> None:
+        raise NotImplementedError
+
+    async def _close(self) -> None:
+        raise NotImplementedError
+
+    async def start_reader(self, name: str) -> None:
+        self._reader = asyncio.create_task(self._read_forever(), name=name)
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+        await self._close()
+        self._local.clear()
+
+    async def _read_forever(self) -> None:
+        delay, connected_before = 0.1, False
+        while True:
+            try:
+                await self._open()
+                if connected_before:
+                    logger.warning("broadcast reconnected; subscribers get fresh snapshots")
+                    self._local.deliver_all(RECONNECTED)
+                connected_before, delay = True, 0.1
+                self._ready.set()
+                await self._serve()
+            except self.LOST:
+                pass
+            logger.warning("broadcast connection lost; reconnecting in %.1fs", delay)
+            await self._close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

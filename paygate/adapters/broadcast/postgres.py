@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from paygate.adapters.broadcast.local import LocalFanout
-from paygate.services.ports import RECONNECTED
-
-logger = logging.getLogger("paygate.broadcast")
+from paygate.adapters.broadcast.local import FanoutBroadcast
 
 PG_CHANNEL = "paygate_notices"
 MAX_PAYLOAD = 7999
@@ -34,34 +29,27 @@ def dsn(url: str) -> str:
     return "postgresql://" + rest if scheme.startswith("postgres") else url
 
 
-class PostgresBroadcast:
+class PostgresBroadcast(FanoutBroadcast):
+    LOST = LOST
+
     def __init__(self, url: str, queue_size: int = 256) -> None:
+        super().__init__(queue_size)
         self._dsn = dsn(url)
-        self._local = LocalFanout(queue_size)
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
         self._lost = asyncio.Event()
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(
             self._dsn, min_size=1, max_size=4,
             server_settings={"application_name": "paygate-publish"})
-        self._reader = asyncio.create_task(self._listen_forever(), name="pg-broadcast")
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+        await self.start_reader("pg-broadcast")
 
     async def disconnect(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
-        await self._close_listener()
+        await self.stop_reader()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-        self._local.clear()
 
     async def publish(self, channel: str, message: str) -> None:
         assert self._pool is not None, "connect() first"
@@ -70,14 +58,6 @@ class PostgresBroadcast:
             raise ValueError(f"notice of {len(payload)} bytes is over PostgreSQL's NOTIFY limit")
         await self._pool.execute("SELECT pg_notify($1, $2)", PG_CHANNEL, payload)
 
-    async def subscribe(self, channel: str) -> AsyncIterator[str]:
-        queue, _ = self._local.add(channel)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._local.remove(channel, queue)
-
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         channel, _, message = payload.partition("\n")
         self._local.deliver(channel, message)
@@ -85,25 +65,7 @@ class PostgresBroadcast:
     def _on_terminated(self, _conn: Any) -> None:
         self._lost.set()
 
-    async def _listen_forever(self) -> None:
-        delay, connected_before = 0.1, False
-        while True:
-            try:
-                await self._open_listener()
-                if connected_before:
-                    logger.warning("broadcast reconnected; subscribers get fresh snapshots")
-                    self._local.deliver_all(RECONNECTED)
-                connected_before, delay = True, 0.1
-                self._ready.set()
-                await self._watch()
-            except LOST:
-                pass
-            logger.warning("broadcast connection lost; reconnecting in %.1fs", delay)
-            await self._close_listener()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-    async def _open_listener(self) -> None:
+    async def _open(self) -> None:
         self._lost.clear()
         conn = await asyncpg.connect(self._dsn, timeout=10, server_settings={
             "application_name": "paygate-listen"})
@@ -111,7 +73,7 @@ class PostgresBroadcast:
         await conn.add_listener(PG_CHANNEL, self._on_notify)
         self._listener = conn
 
-    async def _watch(self) -> None:
+    async def _serve(self) -> None:
         """Return when the listening connection is gone (closed, or silent to a ping)."""
         assert self._listener is not None
         while True:
@@ -121,7 +83,7 @@ class PostgresBroadcast:
                 return
             await self._listener.execute("SELECT 1", timeout=5)
 
-    async def _close_listener(self) -> None:
+    async def _close(self) -> None:
         conn, self._listener = self._listener, None
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(*LOST):
