@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from paygate.domain.errors import PaymentProviderError
 from paygate.logs import log_event
@@ -46,20 +47,20 @@ class WebhookService:
         return await self.process(event)
 
     async def _store(self, event: dict[str, Any], payload: bytes) -> str:
+        # One statement on the common path: insert unless the id is already stored. A
+        # concurrent duplicate conflicts and returns nothing instead of raising.
+        insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
         async with self._db.transaction() as tx:
-            existing = await tx.get(WebhookEvent, event["id"])
-            if existing is not None:
-                return "done" if existing.processed_at is not None else "pending"
-            try:
-                async with tx.begin_nested():
-                    tx.add(WebhookEvent(
-                        id=event["id"], type=str(event.get("type", "")),
-                        account=event.get("account"), livemode=bool(event.get("livemode")),
-                        payload=payload.decode("utf-8"), received_at=utcnow(), attempts=0,
-                    ))
-            except IntegrityError:
-                return "pending"
-        return "new"
+            inserted = await tx.scalar(insert(WebhookEvent).values(
+                id=event["id"], type=str(event.get("type", "")),
+                account=event.get("account"), livemode=bool(event.get("livemode")),
+                payload=payload.decode("utf-8"), received_at=utcnow(), attempts=0,
+            ).on_conflict_do_nothing(index_elements=["id"]).returning(WebhookEvent.id))
+            if inserted is not None:
+                return "new"
+            processed_at = await tx.scalar(select(WebhookEvent.processed_at).where(
+                WebhookEvent.id == event["id"]))
+        return "done" if processed_at is not None else "pending"
 
     async def process(self, event: dict[str, Any]) -> str:
         event_id = event["id"]

@@ -120,6 +120,7 @@ def test_wrong_livemode_is_acknowledged_not_applied(stack: Stack) -> None:
     assert response.json()["outcome"] == "ignored_wrong_livemode"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 def test_same_event_delivered_twice_concurrently_is_stored_once(stack: Stack) -> None:
     payload = event("evt_twice", account="acct_nobody_linked")
     signature = sign(payload, secret(stack))
