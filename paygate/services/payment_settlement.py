@@ -109,9 +109,10 @@ class Settlement:
         outbox.register_renderer("receipt", self.render_receipt)
 
     def register(self, webhooks: WebhookService) -> None:
+        # Both handlers match the event's account to the request's before anything else.
         for event_type in INTENT_EVENTS:
-            webhooks.register(event_type, self.on_intent_event)
-        webhooks.register("charge.succeeded", self.on_charge_succeeded)
+            webhooks.register(event_type, self.on_intent_event, checks_account=True)
+        webhooks.register("charge.succeeded", self.on_charge_succeeded, checks_account=True)
 
     def gateway(self) -> PaymentGateway:
         if self._gateway is None:

@@ -45,9 +45,10 @@ class RefundWebhooks:
         self._after_commit = after_commit
 
     def register(self, webhooks: WebhookService) -> None:
-        webhooks.register("charge.refunded", self.on_charge_refunded)
+        # Both handlers match the event's account to the request's before anything else.
+        webhooks.register("charge.refunded", self.on_charge_refunded, checks_account=True)
         for event_type in REFUND_EVENTS:
-            webhooks.register(event_type, self.on_refund)
+            webhooks.register(event_type, self.on_refund, checks_account=True)
 
     async def on_refund(self, event: dict[str, Any]) -> str:
         obj = _dict(_dict(event.get("data")).get("object"))

@@ -32,9 +32,16 @@ class WebhookService:
         self._db = db
         self._gateway = gateway
         self._handlers: dict[str, Handler] = {}
+        self._checks_account: set[str] = set()
 
-    def register(self, event_type: str, handler: Handler) -> None:
+    def register(self, event_type: str, handler: Handler, *,
+                 checks_account: bool = False) -> None:
+        """`checks_account`: the handler itself ignores an event whose account is not the
+        one of the row it concerns (answering "ignored_..."), so the up-front look-up of
+        the account's link can be skipped; it is made only when the handler ignores."""
         self._handlers[event_type] = handler
+        if checks_account:
+            self._checks_account.add(event_type)
 
     async def receive(self, payload: bytes, signature: str | None) -> str:
         """Verify and store; then process. Raises if processing failed (caller answers 5xx)."""
@@ -85,15 +92,26 @@ class WebhookService:
         assert self._gateway is not None
         if bool(event.get("livemode")) != self._gateway.livemode:
             return "ignored_wrong_livemode"
-        handler = self._handlers.get(str(event.get("type")))
+        event_type = str(event.get("type"))
+        handler = self._handlers.get(event_type)
         if handler is None:
             return "ignored_type"
         account = event.get("account")
+        if event_type in self._checks_account:
+            outcome = await handler(event)
+            if account and outcome.startswith("ignored_") \
+                    and not await self._known_account(account):
+                return self._unknown_account(event)
+            return outcome
         if account and not await self._known_account(account):
-            log_event(logger, "webhook for an unknown account", logging.WARNING,
-                      event_id=event["id"], account=account)
-            return "ignored_unknown_account"
+            return self._unknown_account(event)
         return await handler(event)
+
+    @staticmethod
+    def _unknown_account(event: dict[str, Any]) -> str:
+        log_event(logger, "webhook for an unknown account", logging.WARNING,
+                  event_id=event["id"], account=event.get("account"))
+        return "ignored_unknown_account"
 
     async def _known_account(self, account: str) -> bool:
         async with self._db.sessions() as tx:
