@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.errors import NotFound
@@ -42,6 +42,16 @@ class Actor:
 
 
 SYSTEM = Actor("system", "paygate", "paygate")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A status change written in a transaction, to announce once it has committed."""
+
+    row: PaymentRequest
+    target: Status
+    actor: Actor
+    clinic_label: str
 
 
 def stripe_actor(reference: str) -> Actor:
@@ -80,36 +90,52 @@ class RequestLedger:
     async def apply_intent(self, request_id: str, intent: IntentInfo, actor: Actor,
                            detail: str) -> RequestView | None:
         """Move the request to what the intent's state means, if that is a forward move."""
-        target = intent_target(intent)
-        if target is None:
+        if intent_target(intent) is None:
             return None
         async with self._db.transaction() as tx:
             row = await self.lock(tx, request_id)
-            current = Status(row.status)
-            if target is Status.CANCELLED and as_utc(row.expires_at) <= utcnow():
-                target = Status.EXPIRED  # cancelled because its time was up
-            new_failure = (current is Status.FAILED and target is Status.FAILED
-                           and intent.failure_message != row.failure_message)
-            if not is_forward(current, target) and not new_failure:
-                return None
-            if target is Status.FAILED:
-                row.failure_message = (intent.failure_message or "")[:500]
-                detail = f"{detail}: {row.failure_message}"
-            elif target is not Status.PROCESSING:
-                row.failure_message = None
-            if target is Status.PAID:
-                if intent.card_last4:  # an event's object may not carry the card
-                    row.card_brand, row.card_last4 = intent.card_brand, intent.card_last4
-                row.paid_at = utcnow()
-            await self.transition(tx, row, target, actor, detail)
-            if target is Status.PAID:
-                await self.queue_receipt(tx, row)
-            clinic = await tx.get(Clinic, row.clinic_id)
+            applied = await self.apply_locked(tx, row, intent, actor, detail)
+        return await self.after_apply(applied)
+
+    async def apply_locked(self, tx: AsyncSession, row: PaymentRequest, intent: IntentInfo,
+                           actor: Actor, detail: str) -> Applied | None:
+        """apply_intent's write, on a row the caller locked in `tx`; after the commit, hand
+        the result to after_apply."""
+        target = intent_target(intent)
+        if target is None:
+            return None
+        current = Status(row.status)
+        if target is Status.CANCELLED and as_utc(row.expires_at) <= utcnow():
+            target = Status.EXPIRED  # cancelled because its time was up
+        new_failure = (current is Status.FAILED and target is Status.FAILED
+                       and intent.failure_message != row.failure_message)
+        if not is_forward(current, target) and not new_failure:
+            return None
+        if target is Status.FAILED:
+            row.failure_message = (intent.failure_message or "")[:500]
+            detail = f"{detail}: {row.failure_message}"
+        elif target is not Status.PROCESSING:
+            row.failure_message = None
         if target is Status.PAID:
+            if intent.card_last4:  # an event's object may not carry the card
+                row.card_brand, row.card_last4 = intent.card_brand, intent.card_last4
+            row.paid_at = utcnow()
+        await self.transition(tx, row, target, actor, detail)
+        if target is Status.PAID:
+            await self.queue_receipt(tx, row)
+        clinic = await tx.get(Clinic, row.clinic_id)
+        return Applied(row, target, actor, clinic_label(clinic))
+
+    async def after_apply(self, applied: Applied | None) -> RequestView | None:
+        """Once apply_locked's transaction committed: wake the outbox, log, publish."""
+        if applied is None:
+            return None
+        row = applied.row
+        if applied.target is Status.PAID:
             self._outbox.wake()
         log_event(logger, "payment request updated", payment_request=row.id,
-                  status=row.status, actor=actor.kind)
-        view = RequestView.of(row, clinic_label(clinic))
+                  status=row.status, actor=applied.actor.kind)
+        view = RequestView.of(row, applied.clinic_label)
         await self.publish(row, view)
         return view
 
@@ -163,13 +189,21 @@ class RequestLedger:
         return True
 
     async def lock(self, tx: AsyncSession, request_id: str) -> PaymentRequest:
-        query = select(PaymentRequest).where(PaymentRequest.id == request_id)
-        if not self._settings.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serializes
-            query = query.with_for_update()
-        row = await tx.scalar(query)
+        row = await self._locked(tx, PaymentRequest.id == request_id)
         if row is None:
             raise NotFound("No such payment request.")
         return row
+
+    async def lock_by_intent(self, tx: AsyncSession, intent_id: str) -> PaymentRequest | None:
+        """The request a PaymentIntent belongs to, locked in `tx`; None if no request has it."""
+        return await self._locked(tx, PaymentRequest.payment_intent_id == intent_id)
+
+    async def _locked(self, tx: AsyncSession, where: ColumnElement[bool]
+                      ) -> PaymentRequest | None:
+        query = select(PaymentRequest).where(where)
+        if not self._settings.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serializes
+            query = query.with_for_update()
+        return await tx.scalar(query)
 
     async def view(self, request_id: str) -> RequestView:
         async with self._db.sessions() as tx:

@@ -122,17 +122,26 @@ class Settlement:
     # -- webhooks -----------------------------------------------------------------------
     async def on_intent_event(self, event: dict[str, Any]) -> str:
         obj = _dict(_dict(event.get("data")).get("object"))
-        row = await self._row_for(event, obj.get("id"))
-        if isinstance(row, str):
-            return row
-        event_type = str(event.get("type"))
-        intent = decided_by_event(event_type, obj, row)
-        if intent is None:
+        intent_id = obj.get("id")
+        if not isinstance(intent_id, str) or not intent_id:
+            return "ignored_no_intent"
+        event_type, actor = str(event.get("type")), stripe_actor(str(event["id"]))
+        # Find, lock and (when the event decides alone) apply in one transaction.
+        async with self._db.transaction() as tx:
+            found = self._matching(event, await self._ledger.lock_by_intent(tx, intent_id))
+            if isinstance(found, str):
+                return found
+            row, before = found, found.status
+            intent = decided_by_event(event_type, obj, row)
+            applied = None if intent is None else \
+                await self._ledger.apply_locked(tx, row, intent, actor, event_type)
+        if intent is None:  # read Stripe outside the transaction, then apply what it says
             intent = await self.gateway().retrieve_payment_intent(row.stripe_account_id,
-                                                                  row.payment_intent_id or "")
-        view = await self._ledger.apply_intent(row.id, intent, stripe_actor(str(event["id"])),
-                                               event_type)
-        return view.status if view is not None and view.status != row.status else "unchanged"
+                                                                  intent_id)
+            view = await self._ledger.apply_intent(row.id, intent, actor, event_type)
+        else:
+            view = await self._ledger.after_apply(applied)
+        return view.status if view is not None and view.status != before else "unchanged"
 
     async def on_charge_succeeded(self, event: dict[str, Any]) -> str:
         """A successful charge names its card: keep brand and last 4 for the request."""
@@ -153,6 +162,12 @@ class Settlement:
         async with self._db.sessions() as tx:
             row = await tx.scalar(select(PaymentRequest).where(
                 PaymentRequest.payment_intent_id == intent_id))
+        return self._matching(event, row)
+
+    @staticmethod
+    def _matching(event: Mapping[str, Any], row: PaymentRequest | None
+                  ) -> PaymentRequest | str:
+        """The request, if the event's account is the request's; else why it is ignored."""
         if row is None:
             return "ignored_unknown_intent"
         if event.get("account") != row.stripe_account_id:
