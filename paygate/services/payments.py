@@ -121,17 +121,28 @@ class PaymentService:
     async def list_for_call(self, principal: Principal, call_id: str) -> list[RequestView]:
         self._require_call(principal, call_id)
         assert principal.clinic_id is not None
-        await self.expire_due(principal.org_id, principal.clinic_id, call_id)
+        clinic, rows = await self._call_rows(principal.org_id, principal.clinic_id, call_id)
+        # Expire what is past its time first. The rows read tell whether anything is (a
+        # full page may hide older open requests, so that case always asks).
+        now = utcnow()
+        if len(rows) >= LIST_LIMIT or any(
+                Status(r.status) in OPEN and as_utc(r.expires_at) <= now for r in rows):
+            await self.expire_due(principal.org_id, principal.clinic_id, call_id)
+            clinic, rows = await self._call_rows(principal.org_id, principal.clinic_id,
+                                                 call_id)
+        return [RequestView.of(row, clinic_label(clinic)) for row in rows]
+
+    async def _call_rows(self, org_id: str, clinic_id: str, call_id: str
+                         ) -> tuple[Clinic | None, list[PaymentRequest]]:
         async with self._db.sessions() as tx:
-            clinic = await tx.get(Clinic, principal.clinic_id)
+            clinic = await tx.get(Clinic, clinic_id)
             rows = (await tx.scalars(
                 select(PaymentRequest).where(
-                    PaymentRequest.org_id == principal.org_id,
-                    PaymentRequest.clinic_id == principal.clinic_id,
+                    PaymentRequest.org_id == org_id, PaymentRequest.clinic_id == clinic_id,
                     PaymentRequest.call_id == call_id)
                 .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id)
                 .limit(LIST_LIMIT))).all()
-        return [RequestView.of(row, clinic_label(clinic)) for row in rows]
+        return clinic, list(rows)
 
     async def get(self, principal: Principal, request_id: str) -> RequestDetail:
         row = await self._load_for(principal, request_id)
