@@ -54,6 +54,14 @@ class Applied:
     clinic_label: str
 
 
+@dataclass(frozen=True)
+class Filled:
+    """Card details written in a transaction; a settled request's new view to publish."""
+
+    row: PaymentRequest
+    view: RequestView | None
+
+
 def stripe_actor(reference: str) -> Actor:
     """Stripe's word: an event id, or the intent id when paygate read it from the API."""
     return Actor("stripe", reference, "Stripe")
@@ -176,16 +184,28 @@ class RequestLedger:
         watchers get a new version; an open one shows it when it settles."""
         async with self._db.transaction() as tx:
             row = await self.lock(tx, request_id)
-            if (row.card_brand, row.card_last4) == (brand, last4):
-                return False
-            row.card_brand, row.card_last4 = brand, last4
-            settled = Status(row.status) in SETTLED
-            if settled:
-                row.version += 1
-                row.updated_at = utcnow()
-            clinic = await tx.get(Clinic, row.clinic_id)
-        if settled:
-            await self.publish(row, RequestView.of(row, clinic_label(clinic)))
+            filled = await self.fill_card_locked(tx, row, brand, last4)
+        return await self.after_fill(filled)
+
+    async def fill_card_locked(self, tx: AsyncSession, row: PaymentRequest,
+                               brand: str | None, last4: str) -> Filled | None:
+        """fill_card's write, on a row the caller locked in `tx`; None if nothing changed.
+        After the commit, hand the result to after_fill."""
+        if (row.card_brand, row.card_last4) == (brand, last4):
+            return None
+        row.card_brand, row.card_last4 = brand, last4
+        if Status(row.status) not in SETTLED:
+            return Filled(row, None)
+        row.version += 1
+        row.updated_at = utcnow()
+        clinic = await tx.get(Clinic, row.clinic_id)
+        return Filled(row, RequestView.of(row, clinic_label(clinic)))
+
+    async def after_fill(self, filled: Filled | None) -> bool:
+        if filled is None:
+            return False
+        if filled.view is not None:
+            await self.publish(filled.row, filled.view)
         return True
 
     async def lock(self, tx: AsyncSession, request_id: str) -> PaymentRequest:

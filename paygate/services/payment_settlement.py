@@ -146,23 +146,18 @@ class Settlement:
     async def on_charge_succeeded(self, event: dict[str, Any]) -> str:
         """A successful charge names its card: keep brand and last 4 for the request."""
         obj = _dict(_dict(event.get("data")).get("object"))
-        row = await self._row_for(event, obj.get("payment_intent"))
-        if isinstance(row, str):
-            return row
-        brand, last4 = card_of(obj)
-        if last4 is None or obj.get("status") != "succeeded":
-            return "unchanged"
-        return "card_recorded" if await self._ledger.fill_card(row.id, brand, last4) \
-            else "unchanged"
-
-    async def _row_for(self, event: Mapping[str, Any], intent_id: Any
-                       ) -> PaymentRequest | str:
+        intent_id = obj.get("payment_intent")
         if not isinstance(intent_id, str) or not intent_id:
             return "ignored_no_intent"
-        async with self._db.sessions() as tx:
-            row = await tx.scalar(select(PaymentRequest).where(
-                PaymentRequest.payment_intent_id == intent_id))
-        return self._matching(event, row)
+        brand, last4 = card_of(obj)
+        async with self._db.transaction() as tx:
+            found = self._matching(event, await self._ledger.lock_by_intent(tx, intent_id))
+            if isinstance(found, str):
+                return found
+            if last4 is None or obj.get("status") != "succeeded":
+                return "unchanged"
+            filled = await self._ledger.fill_card_locked(tx, found, brand, last4)
+        return "card_recorded" if await self._ledger.after_fill(filled) else "unchanged"
 
     @staticmethod
     def _matching(event: Mapping[str, Any], row: PaymentRequest | None
