@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from paygate.domain.luhn import luhn_ok
+
 _PATTERNS = [
     # Stripe secrets, client secrets and webhook secrets.
     re.compile(r"\b(sk|rk)_(test|live)_[A-Za-z0-9]+"),
@@ -21,14 +23,6 @@ _PATTERNS = [
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
 
 
 def redact(text: str) -> str:
@@ -40,7 +34,7 @@ def redact(text: str) -> str:
 
     def _card(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group(0))
-        return "[redacted-pan]" if 13 <= len(digits) <= 19 and _luhn_ok(digits) else match.group(0)
+        return "[redacted-pan]" if 13 <= len(digits) <= 19 and luhn_ok(digits) else match.group(0)
 
     return _DIGIT_RUN.sub(_card, text)
 

@@ -11,6 +11,7 @@ import hmac
 import time
 from dataclasses import dataclass
 
+from paygate.domain.luhn import luhn_ok
 from paygate.sandbox.errors import StripeError
 
 
@@ -140,15 +141,6 @@ def brand(number: str) -> str:
         return "discover"
     return "unknown"
 
-
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def _card_error(code: str, message: str, param: str) -> StripeError:
