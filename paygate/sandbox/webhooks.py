@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from paygate.aio import wait_set
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.state import JSON, now
 
@@ -152,8 +153,7 @@ class Dispatcher:
             due = [p for p in worker.pending if p.due <= current]
             if not due:
                 timeout = min((p.due for p in worker.pending), default=current + 3600) - current
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(worker.wake.wait(), timeout=max(timeout, 0.01))
+                await wait_set(worker.wake, max(timeout, 0.01))
                 continue
             if "shuffle" in self.faults:
                 await asyncio.sleep(SHUFFLE_WINDOW)

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from paygate.adapters.broadcast.local import FanoutBroadcast
+from paygate.aio import wait_set
 
 PG_CHANNEL = "paygate_notices"
 MAX_PAYLOAD = 7999
@@ -77,8 +78,7 @@ class PostgresBroadcast(FanoutBroadcast):
         """Return when the listening connection is gone (closed, or silent to a ping)."""
         assert self._listener is not None
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), HEALTH_INTERVAL)
+            await wait_set(self._lost, HEALTH_INTERVAL)
             if self._lost.is_set() or self._listener.is_closed():
                 return
             await self._listener.execute("SELECT 1", timeout=5)
