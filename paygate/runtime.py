@@ -27,6 +27,7 @@ from paygate.services.tokens import TokenSigner
 from paygate.services.webhooks import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database
+from paygate.store.event_store import EventStore
 
 logger = logging.getLogger("paygate.runtime")
 
@@ -64,6 +65,7 @@ class Runtime:
     gateway: PaymentGateway | None
     broadcast: Broadcast
     outbox: Outbox
+    events: EventStore
     webhooks: WebhookService
     payments: PaymentService
     clinics: ClinicService
@@ -84,7 +86,8 @@ class Runtime:
         broadcast = make_broadcast(settings.broadcast_url)
         outbox = Outbox(db, make_mail_transport(settings), settings.mail_from,
                         domain=domain or "paygate.local")
-        webhooks = WebhookService(db, gateway)
+        events = EventStore(db)
+        webhooks = WebhookService(db, events, gateway)
         payments = PaymentService(db, gateway, broadcast, outbox, settings)
         clinics = ClinicService(db, gateway, outbox, settings, payments)
         payments.register_webhooks(webhooks)
@@ -96,7 +99,8 @@ class Runtime:
                                   settings.admin_session_ttl)
         return cls(
             settings=settings, db=db, signer=signer, sessions=sessions,
-            gateway=gateway, broadcast=broadcast, outbox=outbox, webhooks=webhooks,
+            gateway=gateway, broadcast=broadcast, outbox=outbox, events=events,
+            webhooks=webhooks,
             payments=payments, clinics=clinics, cases=CaseService(db, outbox, settings),
             reports=ReportService(db),
             reconciler=Reconciler(db, payments, webhooks, sessions.purge_expired,
@@ -124,4 +128,5 @@ class Runtime:
         await self.broadcast.disconnect()
         if self.gateway is not None:
             await self.gateway.aclose()
+        await self.events.close()
         await self.db.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 from paygate.domain.money import Money
 from paygate.store.database import as_utc
+from paygate.store.event_store import RequestRow
 from paygate.store.models import PaymentRequest
 
 
@@ -47,7 +48,7 @@ class RequestView:
     amount_refunded: int = 0
 
     @classmethod
-    def of(cls, row: PaymentRequest, clinic_name: str) -> RequestView:
+    def of(cls, row: PaymentRequest | RequestRow, clinic_name: str) -> RequestView:
         return cls(
             id=row.id, reference=row.reference, status=row.status, amount=row.amount,
             currency=row.currency, amount_display=Money(row.amount, row.currency).format(),

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.adapters.smtp import PermanentMailError, TransientMailError
+from paygate.aio import wait_set
 from paygate.logs import log_event
 from paygate.services.ports import MailTransport, OutgoingEmail
 from paygate.store.database import Database, utcnow
@@ -66,23 +69,19 @@ class Outbox:
 
     async def enqueue(self, tx: AsyncSession, draft: Draft) -> bool:
         """Queue in the caller's transaction; False if this email was already queued."""
-        exists = await tx.scalar(select(OutboxEmail.id).where(
-            OutboxEmail.dedupe_key == draft.dedupe_key))
-        if exists is not None:
-            return False
+        insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
+        queued = await tx.scalar(insert(OutboxEmail).values(**self.email_values(draft))
+                                 .on_conflict_do_nothing().returning(OutboxEmail.id))
+        return queued is not None
+
+    def email_values(self, draft: Draft) -> dict[str, object]:
+        """The outbox_emails row that queues `draft`, due now."""
         now = utcnow()
-        try:
-            async with tx.begin_nested():
-                tx.add(OutboxEmail(
-                    dedupe_key=draft.dedupe_key, message_id=self.message_id(draft.dedupe_key),
-                    kind=draft.kind, clinic_id=draft.clinic_id, to_addr=draft.to,
-                    reply_to=draft.reply_to, subject=draft.subject, text_body=draft.text,
-                    html_body=draft.html, status="pending", attempts=0,
-                    next_attempt_at=now, created_at=now,
-                ))
-        except IntegrityError:
-            return False
-        return True
+        return {"dedupe_key": draft.dedupe_key, "message_id": self.message_id(draft.dedupe_key),
+                "kind": draft.kind, "clinic_id": draft.clinic_id, "to_addr": draft.to,
+                "reply_to": draft.reply_to, "subject": draft.subject, "text_body": draft.text,
+                "html_body": draft.html, "status": "pending", "attempts": 0,
+                "next_attempt_at": now, "created_at": now}
 
     def wake(self) -> None:
         self._wake.set()
@@ -101,10 +100,7 @@ class Outbox:
                     pass
             except Exception:
                 logger.exception("outbox pass failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass
+            await wait_set(self._wake, self._poll)
             self._wake.clear()
 
     async def send_due(self, batch: int = 20) -> int:

@@ -7,38 +7,40 @@ status change is written the same way."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.errors import NotFound
 from paygate.domain.money import Money
-from paygate.domain.payment_requests import SETTLED, Status, check_transition, is_forward
+from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.principals import Principal
 from paygate.logs import log_event
 from paygate.services.notices import RequestView, call_channel, update_message
 from paygate.services.outbox import Draft, Outbox
+from paygate.services.payment_moves import (
+    Actor,
+    Move,
+    intent_target,
+    plan_card,
+    plan_intent_move,
+    status_move,
+)
 from paygate.services.ports import Broadcast, IntentInfo
 from paygate.services.receipts import ReceiptFacts, ReceiptWriter
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
+from paygate.store.event_store import EventTx, RequestRow
 from paygate.store.models import Clinic, PaymentRequest, PaymentRequestEvent
 
 logger = logging.getLogger("paygate.payments")
 
 
-@dataclass(frozen=True)
-class Actor:
-    kind: str  # user, stripe, system
-    id: str = ""
-    name: str = ""
-
-    @classmethod
-    def of(cls, principal: Principal | None) -> Actor:
-        if principal is None:
-            return SYSTEM
-        return cls("user", principal.user_id, principal.name)
+def actor_of(principal: Principal | None) -> Actor:
+    if principal is None:
+        return SYSTEM
+    return Actor("user", principal.user_id, principal.name)
 
 
 SYSTEM = Actor("system", "paygate", "paygate")
@@ -48,7 +50,7 @@ SYSTEM = Actor("system", "paygate", "paygate")
 class Applied:
     """A status change written in a transaction, to announce once it has committed."""
 
-    row: PaymentRequest
+    row: PaymentRequest | RequestRow
     target: Status
     actor: Actor
     clinic_label: str
@@ -58,26 +60,13 @@ class Applied:
 class Filled:
     """Card details written in a transaction; a settled request's new view to publish."""
 
-    row: PaymentRequest
+    row: PaymentRequest | RequestRow
     view: RequestView | None
 
 
 def stripe_actor(reference: str) -> Actor:
     """Stripe's word: an event id, or the intent id when paygate read it from the API."""
     return Actor("stripe", reference, "Stripe")
-
-
-def intent_target(intent: IntentInfo) -> Status | None:
-    """The status a PaymentIntent's current state means for its payment request."""
-    if intent.status == "succeeded":
-        return Status.PAID
-    if intent.status in ("processing", "requires_action", "requires_capture"):
-        return Status.PROCESSING
-    if intent.status == "canceled":
-        return Status.CANCELLED
-    if intent.status == "requires_payment_method" and intent.failure_message:
-        return Status.FAILED
-    return None
 
 
 def clinic_label(clinic: Clinic | None) -> str:
@@ -94,6 +83,13 @@ class RequestLedger:
         self._outbox = outbox
         self._settings = settings
         self._receipts = ReceiptWriter()
+        # Built once: the row locked with its clinic (whose name the notice shows) loaded
+        # into the session alongside, so the rest of the move needs no further read.
+        query = select(PaymentRequest, Clinic).join(Clinic, Clinic.id == PaymentRequest.clinic_id)
+        if not settings.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serializes
+            query = query.with_for_update(of=PaymentRequest)
+        self._by_id = query.where(PaymentRequest.id == bindparam("key"))
+        self._by_intent = query.where(PaymentRequest.payment_intent_id == bindparam("key"))
 
     async def apply_intent(self, request_id: str, intent: IntentInfo, actor: Actor,
                            detail: str) -> RequestView | None:
@@ -109,30 +105,22 @@ class RequestLedger:
                            actor: Actor, detail: str) -> Applied | None:
         """apply_intent's write, on a row the caller locked in `tx`; after the commit, hand
         the result to after_apply."""
-        target = intent_target(intent)
-        if target is None:
+        move = plan_intent_move(row, intent, actor, detail, utcnow())
+        if move is None or move.target is None:
             return None
-        current = Status(row.status)
-        if target is Status.CANCELLED and as_utc(row.expires_at) <= utcnow():
-            target = Status.EXPIRED  # cancelled because its time was up
-        new_failure = (current is Status.FAILED and target is Status.FAILED
-                       and intent.failure_message != row.failure_message)
-        if not is_forward(current, target) and not new_failure:
-            return None
-        if target is Status.FAILED:
-            row.failure_message = (intent.failure_message or "")[:500]
-            detail = f"{detail}: {row.failure_message}"
-        elif target is not Status.PROCESSING:
-            row.failure_message = None
-        if target is Status.PAID:
-            if intent.card_last4:  # an event's object may not carry the card
-                row.card_brand, row.card_last4 = intent.card_brand, intent.card_last4
-            row.paid_at = utcnow()
-        await self.transition(tx, row, target, actor, detail)
-        if target is Status.PAID:
+        self.write(tx, row, move)
+        if move.target is Status.PAID:
             await self.queue_receipt(tx, row)
         clinic = await tx.get(Clinic, row.clinic_id)
-        return Applied(row, target, actor, clinic_label(clinic))
+        return Applied(row, move.target, actor, clinic_label(clinic))
+
+    @staticmethod
+    def write(tx: AsyncSession, row: PaymentRequest, move: Move) -> None:
+        """A planned move, on the ORM row (flushed with the caller's transaction)."""
+        for column, value in move.changes.items():
+            setattr(row, column, value)
+        if move.history is not None:
+            tx.add(PaymentRequestEvent(**move.history))
 
     async def after_apply(self, applied: Applied | None) -> RequestView | None:
         """Once apply_locked's transaction committed: wake the outbox, log, publish."""
@@ -148,17 +136,8 @@ class RequestLedger:
         return view
 
     async def transition(self, tx: AsyncSession, row: PaymentRequest, target: Status,
-                          actor: Actor, detail: str) -> None:
-        current = Status(row.status)
-        check_transition(current, target)
-        now = utcnow()
-        tx.add(PaymentRequestEvent(
-            payment_request_id=row.id, from_status=current.value, to_status=target.value,
-            actor_kind=actor.kind, actor_id=actor.id[:64], actor_name=actor.name[:200],
-            detail=detail, created_at=now))
-        row.status = target.value
-        row.version += 1
-        row.updated_at = now
+                         actor: Actor, detail: str) -> None:
+        self.write(tx, row, status_move(row, target, actor, detail, utcnow()))
 
     async def queue_receipt(self, tx: AsyncSession, row: PaymentRequest) -> None:
         """Queue the receipt in the caller's transaction (the one that made it paid, or the
@@ -169,15 +148,46 @@ class RequestLedger:
             await self._outbox.enqueue(tx, draft)
 
     async def receipt_draft(self, tx: AsyncSession, row: PaymentRequest) -> Draft | None:
+        clinic = await tx.get(Clinic, row.clinic_id)
+        return self.draft_receipt(row, clinic_label(clinic), clinic.reply_to if clinic else None)
+
+    def draft_receipt(self, row: PaymentRequest | RequestRow, clinic_name: str,
+                      reply_to: str | None) -> Draft | None:
         if not row.receipt_email or row.paid_at is None:
             return None
-        clinic = await tx.get(Clinic, row.clinic_id)
         return self._receipts.draft(ReceiptFacts(
-            request_id=row.id, to=row.receipt_email, clinic_name=clinic_label(clinic),
-            clinic_id=row.clinic_id, reply_to=clinic.reply_to if clinic else None,
+            request_id=row.id, to=row.receipt_email, clinic_name=clinic_name,
+            clinic_id=row.clinic_id, reply_to=reply_to,
             amount=Money(row.amount, row.currency), description=row.description,
             reference=row.reference, paid_at=as_utc(row.paid_at),
             card_brand=row.card_brand, card_last4=row.card_last4, locale=row.receipt_locale))
+
+    # -- the webhook hot path (paygate.store.event_store) -----------------------------------
+    async def apply_in_event(self, tx: EventTx, row: RequestRow, intent: IntentInfo,
+                             actor: Actor, detail: str) -> Applied | None:
+        """apply_locked's twin for a row the event transaction locked."""
+        move = plan_intent_move(row, intent, actor, detail, utcnow())
+        if move is None or move.target is None:
+            return None
+        await tx.write(row.id, move.changes, move.history)
+        after = replace(row, **move.changes)
+        if move.target is Status.PAID:
+            draft = self.draft_receipt(after, after.clinic_name, after.clinic_reply_to)
+            if draft is not None:
+                await tx.queue_email(self._outbox.email_values(draft))
+        return Applied(after, move.target, actor, after.clinic_name)
+
+    async def fill_card_in_event(self, tx: EventTx, row: RequestRow, brand: str | None,
+                                 last4: str) -> Filled | None:
+        """fill_card_locked's twin for a row the event transaction locked."""
+        move = plan_card(row, brand, last4, utcnow())
+        if move is None:
+            return None
+        await tx.write(row.id, move.changes, None)
+        after = replace(row, **move.changes)
+        if Status(after.status) not in SETTLED:
+            return Filled(after, None)
+        return Filled(after, RequestView.of(after, after.clinic_name))
 
     async def fill_card(self, request_id: str, brand: str | None, last4: str) -> bool:
         """Record the card (brand and last 4, from Stripe) once known. A settled request's
@@ -191,13 +201,12 @@ class RequestLedger:
                                brand: str | None, last4: str) -> Filled | None:
         """fill_card's write, on a row the caller locked in `tx`; None if nothing changed.
         After the commit, hand the result to after_fill."""
-        if (row.card_brand, row.card_last4) == (brand, last4):
+        move = plan_card(row, brand, last4, utcnow())
+        if move is None:
             return None
-        row.card_brand, row.card_last4 = brand, last4
+        self.write(tx, row, move)
         if Status(row.status) not in SETTLED:
             return Filled(row, None)
-        row.version += 1
-        row.updated_at = utcnow()
         clinic = await tx.get(Clinic, row.clinic_id)
         return Filled(row, RequestView.of(row, clinic_label(clinic)))
 
@@ -209,21 +218,20 @@ class RequestLedger:
         return True
 
     async def lock(self, tx: AsyncSession, request_id: str) -> PaymentRequest:
-        row = await self._locked(tx, PaymentRequest.id == request_id)
+        row = await self._locked(tx, self._by_id, request_id)
         if row is None:
             raise NotFound("No such payment request.")
         return row
 
     async def lock_by_intent(self, tx: AsyncSession, intent_id: str) -> PaymentRequest | None:
         """The request a PaymentIntent belongs to, locked in `tx`; None if no request has it."""
-        return await self._locked(tx, PaymentRequest.payment_intent_id == intent_id)
+        return await self._locked(tx, self._by_intent, intent_id)
 
-    async def _locked(self, tx: AsyncSession, where: ColumnElement[bool]
-                      ) -> PaymentRequest | None:
-        query = select(PaymentRequest).where(where)
-        if not self._settings.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serializes
-            query = query.with_for_update()
-        return await tx.scalar(query)
+    @staticmethod
+    async def _locked(tx: AsyncSession, query: Select[PaymentRequest, Clinic],
+                      key: str) -> PaymentRequest | None:
+        found = (await tx.execute(query, {"key": key})).first()
+        return None if found is None else found[0]
 
     async def view(self, request_id: str) -> RequestView:
         async with self._db.sessions() as tx:
@@ -232,7 +240,7 @@ class RequestLedger:
             clinic = await tx.get(Clinic, row.clinic_id)
         return RequestView.of(row, clinic_label(clinic))
 
-    async def publish(self, row: PaymentRequest, view: RequestView) -> None:
+    async def publish(self, row: PaymentRequest | RequestRow, view: RequestView) -> None:
         try:
             await self._broadcast.publish(call_channel(row.org_id, row.clinic_id, row.call_id),
                                           update_message(view))

@@ -31,8 +31,9 @@ from paygate.services.notices import RequestView
 from paygate.services.outbox import Draft, Outbox
 from paygate.services.payment_ledger import RequestLedger, stripe_actor
 from paygate.services.ports import IntentInfo, PaymentGateway
-from paygate.services.webhooks import WebhookService
+from paygate.services.webhooks import Handled, WebhookService
 from paygate.store.database import Database, as_utc
+from paygate.store.event_store import EventTx, RequestRow
 from paygate.store.models import OutboxEmail, PaymentRequest
 
 logger = logging.getLogger("paygate.payments")
@@ -88,7 +89,7 @@ def intent_from_object(obj: Mapping[str, Any]) -> IntentInfo:
 
 
 def decided_by_event(event_type: str, obj: Mapping[str, Any],
-                     row: PaymentRequest) -> IntentInfo | None:
+                     row: RequestRow) -> IntentInfo | None:
     """The intent as the event shows it, if the event alone can decide; None to re-read."""
     expected = FINAL_EVENTS.get(event_type) or PROGRESS_EVENTS.get(event_type)
     if expected is None or obj.get("status") != expected:
@@ -109,10 +110,11 @@ class Settlement:
         outbox.register_renderer("receipt", self.render_receipt)
 
     def register(self, webhooks: WebhookService) -> None:
-        # Both handlers match the event's account to the request's before anything else.
+        # Both handlers match the event's account to the request's before anything else,
+        # and apply in the transaction that stores the event.
         for event_type in INTENT_EVENTS:
-            webhooks.register(event_type, self.on_intent_event, checks_account=True)
-        webhooks.register("charge.succeeded", self.on_charge_succeeded, checks_account=True)
+            webhooks.register_in_transaction(event_type, self.on_intent_event)
+        webhooks.register_in_transaction("charge.succeeded", self.on_charge_succeeded)
 
     def gateway(self) -> PaymentGateway:
         if self._gateway is None:
@@ -120,48 +122,49 @@ class Settlement:
         return self._gateway
 
     # -- webhooks -----------------------------------------------------------------------
-    async def on_intent_event(self, event: dict[str, Any]) -> str:
+    async def on_intent_event(self, tx: EventTx, event: dict[str, Any]) -> Handled:
         obj = _dict(_dict(event.get("data")).get("object"))
         intent_id = obj.get("id")
         if not isinstance(intent_id, str) or not intent_id:
-            return "ignored_no_intent"
+            return Handled("ignored_no_intent")
         event_type, actor = str(event.get("type")), stripe_actor(str(event["id"]))
-        # Find, lock and (when the event decides alone) apply in one transaction.
-        async with self._db.transaction() as tx:
-            found = self._matching(event, await self._ledger.lock_by_intent(tx, intent_id))
-            if isinstance(found, str):
-                return found
-            row, before = found, found.status
-            intent = decided_by_event(event_type, obj, row)
-            applied = None if intent is None else \
-                await self._ledger.apply_locked(tx, row, intent, actor, event_type)
+        found = self._matching(event, await tx.lock_by_intent(intent_id))
+        if isinstance(found, str):
+            return Handled(found)
+        row = found
+        intent = decided_by_event(event_type, obj, row)
         if intent is None:  # read Stripe outside the transaction, then apply what it says
-            intent = await self.gateway().retrieve_payment_intent(row.stripe_account_id,
-                                                                  intent_id)
-            view = await self._ledger.apply_intent(row.id, intent, actor, event_type)
-        else:
-            view = await self._ledger.after_apply(applied)
-        return view.status if view is not None and view.status != before else "unchanged"
+            async def reread() -> str:
+                read = await self.gateway().retrieve_payment_intent(row.stripe_account_id,
+                                                                    str(intent_id))
+                view = await self._ledger.apply_intent(row.id, read, actor, event_type)
+                return view.status if view is not None and view.status != row.status \
+                    else "unchanged"
+            return Handled("pending", finish=reread)
+        applied = await self._ledger.apply_in_event(tx, row, intent, actor, event_type)
+        if applied is None or applied.row.status == row.status:
+            return Handled("unchanged")
+        return Handled(applied.row.status, announce=lambda: self._ledger.after_apply(applied))
 
-    async def on_charge_succeeded(self, event: dict[str, Any]) -> str:
+    async def on_charge_succeeded(self, tx: EventTx, event: dict[str, Any]) -> Handled:
         """A successful charge names its card: keep brand and last 4 for the request."""
         obj = _dict(_dict(event.get("data")).get("object"))
         intent_id = obj.get("payment_intent")
         if not isinstance(intent_id, str) or not intent_id:
-            return "ignored_no_intent"
+            return Handled("ignored_no_intent")
         brand, last4 = card_of(obj)
-        async with self._db.transaction() as tx:
-            found = self._matching(event, await self._ledger.lock_by_intent(tx, intent_id))
-            if isinstance(found, str):
-                return found
-            if last4 is None or obj.get("status") != "succeeded":
-                return "unchanged"
-            filled = await self._ledger.fill_card_locked(tx, found, brand, last4)
-        return "card_recorded" if await self._ledger.after_fill(filled) else "unchanged"
+        found = self._matching(event, await tx.lock_by_intent(intent_id))
+        if isinstance(found, str):
+            return Handled(found)
+        if last4 is None or obj.get("status") != "succeeded":
+            return Handled("unchanged")
+        filled = await self._ledger.fill_card_in_event(tx, found, brand, last4)
+        if filled is None:
+            return Handled("unchanged")
+        return Handled("card_recorded", announce=lambda: self._ledger.after_fill(filled))
 
     @staticmethod
-    def _matching(event: Mapping[str, Any], row: PaymentRequest | None
-                  ) -> PaymentRequest | str:
+    def _matching(event: Mapping[str, Any], row: RequestRow | None) -> RequestRow | str:
         """The request, if the event's account is the request's; else why it is ignored."""
         if row is None:
             return "ignored_unknown_intent"

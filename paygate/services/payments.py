@@ -39,8 +39,8 @@ from paygate.services.outbox import Outbox
 from paygate.services.payment_closing import Closing
 from paygate.services.payment_creation import REFERENCE_ALPHABET, Creation, new_reference
 from paygate.services.payment_ledger import (
-    Actor,
     RequestLedger,
+    actor_of,
     clinic_label,
     stripe_actor,
 )
@@ -185,7 +185,7 @@ class PaymentService:
         principal.require_role(Role.CLINICIAN)
         if Status(row.status) not in OPEN:
             check_transition(Status(row.status), Status.CANCELLED)
-        view = await self._closing.close(row, Actor.of(principal), "cancelled by the clinician",
+        view = await self._closing.close(row, actor_of(principal), "cancelled by the clinician",
                                          strict=True)
         assert view is not None
         if view.status == Status.PAID:
@@ -235,7 +235,7 @@ class PaymentService:
                                      reason: str) -> int:
         """Cancel every open request of a clinic (its account was unlinked or the add-on
         disabled). Stripe is asked to cancel each intent, best effort."""
-        return await self._closing.cancel_open_for_clinic(clinic_id, Actor.of(actor), reason)
+        return await self._closing.cancel_open_for_clinic(clinic_id, actor_of(actor), reason)
 
     async def expire_due(self, org_id: str, clinic_id: str, call_id: str) -> int:
         return await self._closing.expire_due(org_id, clinic_id, call_id)

@@ -19,7 +19,8 @@ from paygate.domain.money import Money
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.refunds import Reason, reason_from_stripe
 from paygate.services.outbox import Outbox
-from paygate.services.payment_ledger import Actor, RequestLedger, clinic_label, stripe_actor
+from paygate.services.payment_ledger import RequestLedger, clinic_label, stripe_actor
+from paygate.services.payment_moves import Actor
 from paygate.services.refund_receipts import RefundFacts, RefundReceiptWriter
 from paygate.store.database import as_utc, utcnow
 from paygate.store.models import Clinic, PaymentRequest, Refund

@@ -35,7 +35,7 @@ from paygate.logs import log_event
 from paygate.services.notices import RequestView
 from paygate.services.outbox import Outbox
 from paygate.services.payment_detail import PaymentDetail, load_detail
-from paygate.services.payment_ledger import Actor, RequestLedger, clinic_label
+from paygate.services.payment_ledger import RequestLedger, actor_of, clinic_label
 from paygate.services.ports import PaymentGateway, RefundInfo
 from paygate.services.refund_book import (
     ACCEPTED_AT_STRIPE,
@@ -183,7 +183,7 @@ class RefundService:
                     raise Conflict(f"A refund of {RefundView.of(stuck).amount_display} was "
                                    "not confirmed by Stripe. Retry that amount first.")
                 return stuck
-            actor = Actor.of(principal)
+            actor = actor_of(principal)
             refund = Refund(
                 id=new_refund_id(), payment_request_id=row.id, attempt_key=key,
                 amount=wanted, currency=row.currency, reason=reason.value, note=note,

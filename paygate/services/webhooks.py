@@ -8,18 +8,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from paygate.domain.errors import PaymentProviderError
 from paygate.logs import log_event
 from paygate.services.ports import PaymentGateway
 from paygate.store.database import Database, utcnow
-from paygate.store.models import StripeAccountLink, WebhookEvent
+from paygate.store.event_store import EventStore, EventTx
+from paygate.store.models import WebhookEvent
 
 logger = logging.getLogger("paygate.webhooks")
 
@@ -27,11 +27,32 @@ Handler = Callable[[dict[str, Any]], Awaitable[str]]
 RETRY_WINDOW = timedelta(days=3)  # Stripe stops retrying a webhook after three days
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What an in-transaction handler did. `announce` runs once the transaction committed
+    (publish the notice); `finish` is work that must happen outside it (a Stripe read):
+    the event counts as processed only when `finish` returned its outcome."""
+
+    outcome: str
+    announce: Callable[[], Awaitable[object]] | None = None
+    finish: Callable[[], Awaitable[str]] | None = None
+
+
+TxHandler = Callable[[EventTx, dict[str, Any]], Awaitable[Handled]]
+
+
+class _Duplicate(Exception):
+    """Raised inside the transaction to leave it: the event was processed before."""
+
+
 class WebhookService:
-    def __init__(self, db: Database, gateway: PaymentGateway | None) -> None:
+    def __init__(self, db: Database, events: EventStore, gateway: PaymentGateway | None
+                 ) -> None:
         self._db = db
+        self._events = events
         self._gateway = gateway
         self._handlers: dict[str, Handler] = {}
+        self._tx_handlers: dict[str, TxHandler] = {}
         self._checks_account: set[str] = set()
 
     def register(self, event_type: str, handler: Handler, *,
@@ -43,50 +64,95 @@ class WebhookService:
         if checks_account:
             self._checks_account.add(event_type)
 
+    def register_in_transaction(self, event_type: str, handler: TxHandler) -> None:
+        """A handler that applies the event in the transaction that stores it and marks it
+        processed: one database transaction per webhook on the hot path (payments). It
+        must ignore, with an "ignored_..." outcome, an event whose account is not the one
+        of the row it concerns."""
+        self._tx_handlers[event_type] = handler
+
     async def receive(self, payload: bytes, signature: str | None) -> str:
         """Verify and store; then process. Raises if processing failed (caller answers 5xx)."""
         if self._gateway is None:
             raise PaymentProviderError("Stripe is not configured on this paygate.")
         event = self._gateway.verify_webhook(payload, signature)
+        if str(event.get("type")) in self._tx_handlers:
+            return await self._in_transaction(event, payload)
         stored = await self._store(event, payload)
         if stored == "done":
             return "duplicate"
-        return await self.process(event)
+        return await self.process(event, payload)
 
     async def _store(self, event: dict[str, Any], payload: bytes) -> str:
         # One statement on the common path: insert unless the id is already stored. A
         # concurrent duplicate conflicts and returns nothing instead of raising.
-        insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
-        async with self._db.transaction() as tx:
-            inserted = await tx.scalar(insert(WebhookEvent).values(
-                id=event["id"], type=str(event.get("type", "")),
-                account=event.get("account"), livemode=bool(event.get("livemode")),
-                payload=payload.decode("utf-8"), received_at=utcnow(), attempts=0,
-            ).on_conflict_do_nothing(index_elements=["id"]).returning(WebhookEvent.id))
-            if inserted is not None:
-                return "new"
-            processed_at = await tx.scalar(select(WebhookEvent.processed_at).where(
-                WebhookEvent.id == event["id"]))
-        return "done" if processed_at is not None else "pending"
+        async with self._events.transaction() as tx:
+            return await tx.store_event(event, payload, utcnow())
 
-    async def process(self, event: dict[str, Any]) -> str:
-        event_id = event["id"]
+    async def _in_transaction(self, event: dict[str, Any], payload: bytes) -> str:
+        """Store, apply and mark processed in one transaction; a duplicate of a processed
+        event changes nothing. If applying fails, the event is kept for the reconciler."""
+        handler = self._tx_handlers[str(event.get("type"))]
         try:
-            outcome = await self._apply(event)
+            async with self._events.transaction() as tx:
+                if await tx.store_event(event, payload, utcnow()) == "done":
+                    raise _Duplicate
+                handled = await self._apply_in(tx, event, handler)
+                if handled.finish is None:
+                    await tx.mark_processed(event["id"], handled.outcome, utcnow())
+        except _Duplicate:
+            return "duplicate"
         except Exception as exc:
-            async with self._db.transaction() as tx:
-                await tx.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
-                    attempts=WebhookEvent.attempts + 1, last_error=repr(exc)[:2000]))
-            log_event(logger, "webhook processing failed", logging.ERROR,
-                      event_id=event_id, type=event.get("type"), error=repr(exc))
+            await self._store(event, payload)
+            await self._failed(event, exc)
             raise
-        async with self._db.transaction() as tx:
-            await tx.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
-                attempts=WebhookEvent.attempts + 1, processed_at=utcnow(), outcome=outcome,
-                last_error=None))
-        log_event(logger, "webhook processed", event_id=event_id, type=event.get("type"),
-                  account=event.get("account"), outcome=outcome)
+        if handled.announce is not None:
+            await handled.announce()
+        if handled.finish is not None:
+            return await self._run(event, handled.finish)
+        self._processed(event, handled.outcome)
+        return handled.outcome
+
+    async def _apply_in(self, tx: EventTx, event: dict[str, Any],
+                        handler: TxHandler) -> Handled:
+        assert self._gateway is not None
+        if bool(event.get("livemode")) != self._gateway.livemode:
+            return Handled("ignored_wrong_livemode")
+        handled = await handler(tx, event)
+        account = event.get("account")
+        if account and handled.outcome.startswith("ignored_") \
+                and not await tx.account_known(account):
+            return Handled(self._unknown_account(event))
+        return handled
+
+    async def process(self, event: dict[str, Any], payload: bytes) -> str:
+        """Apply a stored event and mark it processed (the reconciler's retries too)."""
+        if str(event.get("type")) in self._tx_handlers:
+            return await self._in_transaction(event, payload)
+        return await self._run(event, lambda: self._apply(event))
+
+    async def _run(self, event: dict[str, Any], work: Callable[[], Awaitable[str]]) -> str:
+        try:
+            outcome = await work()
+        except Exception as exc:
+            await self._failed(event, exc)
+            raise
+        async with self._events.transaction() as tx:
+            await tx.mark_processed(event["id"], outcome, utcnow())
+        self._processed(event, outcome)
         return outcome
+
+    async def _failed(self, event: dict[str, Any], exc: Exception) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(update(WebhookEvent).where(WebhookEvent.id == event["id"]).values(
+                attempts=WebhookEvent.attempts + 1, last_error=repr(exc)[:2000]))
+        log_event(logger, "webhook processing failed", logging.ERROR,
+                  event_id=event["id"], type=event.get("type"), error=repr(exc))
+
+    @staticmethod
+    def _processed(event: dict[str, Any], outcome: str) -> None:
+        log_event(logger, "webhook processed", event_id=event["id"], type=event.get("type"),
+                  account=event.get("account"), outcome=outcome)
 
     async def _apply(self, event: dict[str, Any]) -> str:
         assert self._gateway is not None
@@ -114,10 +180,8 @@ class WebhookService:
         return "ignored_unknown_account"
 
     async def _known_account(self, account: str) -> bool:
-        async with self._db.sessions() as tx:
-            found = await tx.scalar(select(StripeAccountLink.id).where(
-                StripeAccountLink.account_id == account).limit(1))
-        return found is not None
+        async with self._events.transaction() as tx:
+            return await tx.account_known(account)
 
     async def retry_pending(self, limit: int = 100, min_age: float = 0.0) -> int:
         """Re-apply stored events whose processing failed or was cut short (the process
@@ -133,7 +197,7 @@ class WebhookService:
         done = 0
         for row in rows:
             try:
-                await self.process(json.loads(row.payload))
+                await self.process(json.loads(row.payload), row.payload.encode())
                 done += 1
             except Exception:  # noqa: S112 - process() logged it; the next pass retries
                 continue
