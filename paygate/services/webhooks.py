@@ -95,11 +95,12 @@ class WebhookService:
         handler = self._tx_handlers[str(event.get("type"))]
         try:
             async with self._events.transaction() as tx:
-                if await tx.store_event(event, payload, utcnow()) == "done":
-                    raise _Duplicate
+                # Applied first, recorded last: a duplicate of a processed event finds
+                # its request already moved, and its record rolls the transaction back.
                 handled = await self._apply_in(tx, event, handler)
-                if handled.finish is None:
-                    await tx.mark_processed(event["id"], handled.outcome, utcnow())
+                done = handled.outcome if handled.finish is None else None
+                if not await tx.record_event(event, payload, utcnow(), done):
+                    raise _Duplicate
         except _Duplicate:
             return "duplicate"
         except Exception as exc:

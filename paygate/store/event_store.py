@@ -89,6 +89,19 @@ class Statements:
             livemode=bindparam("livemode"), payload=bindparam("payload"),
             received_at=bindparam("now"), attempts=0,
         ).on_conflict_do_nothing(index_elements=["id"]).returning(WebhookEvent.id)
+        # The hot path records the event last, in the transaction that applied it: stored
+        # processed (or pending a Stripe read); nothing when it was processed before.
+        record = upsert(WebhookEvent).values(
+            id=bindparam("id"), type=bindparam("type"), account=bindparam("account"),
+            livemode=bindparam("livemode"), payload=bindparam("payload"),
+            received_at=bindparam("now"), processed_at=bindparam("processed_at"),
+            outcome=bindparam("outcome"), attempts=bindparam("attempts"))
+        self.record_event = record.on_conflict_do_update(
+            index_elements=["id"], set_={
+                "processed_at": record.excluded.processed_at,
+                "outcome": record.excluded.outcome, "last_error": None,
+                "attempts": WebhookEvent.attempts + record.excluded.attempts},
+            where=WebhookEvent.processed_at.is_(None)).returning(WebhookEvent.id)
         self.processed_at = select(WebhookEvent.processed_at).where(
             WebhookEvent.id == bindparam("id"))
         self.mark_processed = update(WebhookEvent).where(
@@ -152,6 +165,17 @@ class EventTx:
         found = await self._one(self._s.processed_at, {"id": event["id"]})
         return "done" if found is not None and found["processed_at"] is not None \
             else "pending"
+
+    async def record_event(self, event: Mapping[str, Any], payload: bytes, now: datetime,
+                           outcome: str | None) -> bool:
+        """Store the event as processed with `outcome` (None: stored, still pending); False,
+        writing nothing, if it was processed before (a duplicate)."""
+        return await self._one(self._s.record_event, {
+            "id": event["id"], "type": str(event.get("type", "")),
+            "account": event.get("account"), "livemode": bool(event.get("livemode")),
+            "payload": payload.decode("utf-8"), "now": now,
+            "processed_at": now if outcome is not None else None, "outcome": outcome,
+            "attempts": 1 if outcome is not None else 0}) is not None
 
     async def mark_processed(self, event_id: str, outcome: str, now: datetime) -> None:
         await self._run(self._s.mark_processed,
