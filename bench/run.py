@@ -44,6 +44,7 @@ class Plan:
     create_seconds: float
     create_concurrency: int
     connections: int
+    warmup: float = 2.0
     profile: Path | None = None
     sections: set[str] = field(default_factory=lambda: {"latency", "memory", "create",
                                                         "scaleout"})
@@ -60,6 +61,9 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
                         help="offered signed webhooks per second (default 500,2000)")
     parser.add_argument("--duration", type=float, default=3.0,
                         help="seconds of sending per rate (default 3)")
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="seconds of unreported sending at the first rate before each "
+                             "server's measured runs (default 2)")
     parser.add_argument("--drain", type=float, default=5.0,
                         help="seconds to wait for late notices after sending (default 5)")
     parser.add_argument("--scaleout-sockets", type=int, default=None,
@@ -83,7 +87,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
         plan = Plan(sockets=[50], rates=[25.0, 50.0], duration=1.0, drain=10.0,
                     scaleout_sockets=50, memory_sockets=50,
                     memory_configs=[("websockets-sansio", "off"), ("websockets-sansio", "on")],
-                    create_seconds=1.0, create_concurrency=4, connections=8)
+                    create_seconds=1.0, create_concurrency=4, connections=8, warmup=0.5)
     else:
         sockets = [int(x) for x in args.sockets.split(",") if x.strip()]
         plan = Plan(sockets=sockets,
@@ -92,7 +96,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
                     scaleout_sockets=args.scaleout_sockets or sockets[0],
                     memory_sockets=args.memory_sockets, memory_configs=available(WS_CONFIGS),
                     create_seconds=args.create_seconds,
-                    create_concurrency=args.create_concurrency, connections=args.connections)
+                    create_concurrency=args.create_concurrency, connections=args.connections,
+                    warmup=args.warmup)
     if args.only:
         plan.sections = {s.strip() for s in args.only.split(",") if s.strip()}
     if args.database == "sqlite":
@@ -126,7 +131,7 @@ async def measure(world: World, plan: Plan) -> Results:
         # and the latency runs seed tens of thousands.
         results.create = await scenarios.creation(world, plan.create_concurrency,
                                                   plan.create_seconds)
-    batches: dict[tuple[str, int], list[tuple[float, list[Webhook]]]] = {}
+    batches: dict[tuple[str, int], list[tuple[float, list[Webhook]]]] = {}  # warm-up first
     wanted: list[tuple[str, int]] = []
     if "latency" in plan.sections:
         wanted += [("one", n) for n in plan.sockets]
@@ -139,8 +144,12 @@ async def measure(world: World, plan: Plan) -> Results:
         calls: list[str] = []
         spans: list[tuple[tuple[str, int], float, int, int]] = []
         for key in wanted:
-            for rate in plan.rates:
-                count = max(1, int(rate * plan.duration))
+            # A warm-up at the first rate (not reported): the server's pools and prepared
+            # statements fill, as on a server that has been up for a while.
+            warm = [(plan.rates[0], max(1, int(plan.rates[0] * plan.warmup)))] \
+                if plan.warmup > 0 else []
+            for rate, count in [*warm, *((r, max(1, int(r * plan.duration)))
+                                          for r in plan.rates)]:
                 spans.append((key, rate, len(calls), count))
                 calls += [f"call-{k % key[1]}" for k in range(count)]
         started = time.perf_counter()
@@ -161,13 +170,15 @@ async def measure(world: World, plan: Plan) -> Results:
         server = scenarios.start_paygate(world, "paygate", profile=profile)
         try:
             rows = await scenarios.latency(world, "paygate", [server], sockets, batches[key],
-                                           connections=plan.connections, drain=plan.drain)
+                                           connections=plan.connections, drain=plan.drain,
+                                           warmup=plan.warmup > 0)
         finally:
             server.stop()
         floor = scenarios.start_floor(world)
         try:
             rows += await scenarios.latency(world, "floor", [floor], sockets, batches[key],
-                                            connections=plan.connections, drain=plan.drain)
+                                            connections=plan.connections, drain=plan.drain,
+                                            warmup=plan.warmup > 0)
         finally:
             floor.stop()
         results.latency += rows
@@ -179,7 +190,7 @@ async def measure(world: World, plan: Plan) -> Results:
             results.scaleout = await scenarios.latency(
                 world, "paygate", servers, plan.scaleout_sockets,
                 batches[("two", plan.scaleout_sockets)], connections=plan.connections,
-                drain=plan.drain)
+                drain=plan.drain, warmup=plan.warmup > 0)
         finally:
             for server in servers:
                 server.stop()

@@ -71,17 +71,18 @@ def socket_targets(world: World, servers: Sequence[procs.Proc], calls: int,
 
 async def latency(world: World, path: str, servers: Sequence[procs.Proc], sockets: int,
                   batches: Sequence[tuple[float, list[Webhook]]], *, connections: int,
-                  drain: float) -> list[LatencyRow]:
-    """Open `sockets` clinician sockets (one per call), then send each batch at its rate."""
+                  drain: float, warmup: bool = False) -> list[LatencyRow]:
+    """Open `sockets` clinician sockets (one per call), then send each batch at its rate;
+    with `warmup`, the first batch is sent but not reported."""
     receiver = Receiver()
     pool = SocketPool(on_message=receiver)
     started = time.perf_counter()
     await pool.open(socket_targets(world, servers, sockets, auth=path == "paygate"))
     progress(f"{path} x{len(servers)}: {sockets} sockets open in "
              f"{time.perf_counter() - started:.1f}s")
-    rows = []
+    rows: list[LatencyRow] = []
     try:
-        for rate, hooks in batches:
+        for n, (rate, hooks) in enumerate(batches):
             await asyncio.sleep(1.0)
             result = await send_webhooks(
                 receiver, [s.url for s in servers], hooks, world.webhook_secret, rate,
@@ -91,6 +92,9 @@ async def latency(world: World, path: str, servers: Sequence[procs.Proc], socket
                      f"{result.received}/{result.sent} notices, "
                      f"p50 {result.latencies.ms(50):.1f} ms, p99 {result.latencies.ms(99):.1f} ms"
                      f", achieved {result.achieved:.0f}/s")
+            if warmup and n == 0:
+                progress(f"{path}: that was the warm-up, not reported")
+                continue
             rows.append(LatencyRow(path, len(servers), sockets, result))
     finally:
         await pool.close()
