@@ -11,32 +11,30 @@ from typing import Any
 
 from paygate.domain.luhn import luhn_ok
 
-_PATTERNS = [
-    # Stripe secrets, client secrets and webhook secrets.
-    re.compile(r"\b(sk|rk)_(test|live)_[A-Za-z0-9]+"),
-    re.compile(r"\bwhsec_[A-Za-z0-9]+"),
-    re.compile(r"\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"),
-    # itsdangerous tokens (payload.timestamp.signature, URL-safe base64).
-    re.compile(r"\b[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}\b"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.]+"),
-]
+# One pass finds every secret: Stripe secret, restricted and webhook keys, PaymentIntent
+# client secrets, itsdangerous tokens (payload.timestamp.signature, URL-safe base64) and
+# bearer credentials (whose "Bearer " is kept).
+_SECRETS = re.compile(
+    r"\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+"
+    r"|\bwhsec_[A-Za-z0-9]+"
+    r"|\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
+    r"|\b[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}\b"
+    r"|(?i:(bearer\s+))[A-Za-z0-9_\-.]+")
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+_NOT_DIGIT = re.compile(r"\D")
 
 
+def _secret(match: re.Match[str]) -> str:
+    return (match.group(1) or "") + "[redacted]"
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = _NOT_DIGIT.sub("", match.group(0))
+    return "[redacted-pan]" if 13 <= len(digits) <= 19 and luhn_ok(digits) else match.group(0)
 
 
 def redact(text: str) -> str:
-    for pattern in _PATTERNS:
-        text = pattern.sub(
-            lambda m: (m.group(1) if m.re.pattern.startswith("(?i)") else "") + "[redacted]",
-            text,
-        )
-
-    def _card(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        return "[redacted-pan]" if 13 <= len(digits) <= 19 and luhn_ok(digits) else match.group(0)
-
-    return _DIGIT_RUN.sub(_card, text)
+    return _DIGIT_RUN.sub(_card, _SECRETS.sub(_secret, text))
 
 
 class RedactingFilter(logging.Filter):
