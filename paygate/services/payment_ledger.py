@@ -122,15 +122,17 @@ class RequestLedger:
         if move.history is not None:
             tx.add(PaymentRequestEvent(**move.history))
 
-    async def after_apply(self, applied: Applied | None) -> RequestView | None:
+    async def after_apply(self, applied: Applied | None, *, log: bool = True
+                          ) -> RequestView | None:
         """Once apply_locked's transaction committed: wake the outbox, log, publish."""
         if applied is None:
             return None
         row = applied.row
         if applied.target is Status.PAID:
             self._outbox.wake()
-        log_event(logger, "payment request updated", payment_request=row.id,
-                  status=row.status, actor=applied.actor.kind)
+        if log:
+            log_event(logger, "payment request updated", payment_request=row.id,
+                      status=row.status, actor=applied.actor.kind)
         view = RequestView.of(row, applied.clinic_label)
         await self.publish(row, view)
         return view

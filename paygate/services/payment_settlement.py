@@ -143,8 +143,10 @@ class Settlement:
             return Handled("pending", finish=reread)
         applied = await self._ledger.apply_in_event(tx, row, intent, actor, event_type)
         if applied is None or applied.row.status == row.status:
-            return Handled("unchanged")
-        return Handled(applied.row.status, announce=lambda: self._ledger.after_apply(applied))
+            return Handled("unchanged", payment_request=row.id)
+        # The webhook's own log line names the request and its new status.
+        return Handled(applied.row.status, payment_request=row.id,
+                       announce=lambda: self._ledger.after_apply(applied, log=False))
 
     async def on_charge_succeeded(self, tx: EventTx, event: dict[str, Any]) -> Handled:
         """A successful charge names its card: keep brand and last 4 for the request."""
@@ -160,8 +162,9 @@ class Settlement:
             return Handled("unchanged")
         filled = await self._ledger.fill_card_in_event(tx, found, brand, last4)
         if filled is None:
-            return Handled("unchanged")
-        return Handled("card_recorded", announce=lambda: self._ledger.after_fill(filled))
+            return Handled("unchanged", payment_request=found.id)
+        return Handled("card_recorded", payment_request=found.id,
+                       announce=lambda: self._ledger.after_fill(filled))
 
     @staticmethod
     def _matching(event: Mapping[str, Any], row: RequestRow | None) -> RequestRow | str:

@@ -36,6 +36,7 @@ class Handled:
     outcome: str
     announce: Callable[[], Awaitable[object]] | None = None
     finish: Callable[[], Awaitable[str]] | None = None
+    payment_request: str | None = None  # what it concerns, for the log line
 
 
 TxHandler = Callable[[EventTx, dict[str, Any]], Awaitable[Handled]]
@@ -111,7 +112,7 @@ class WebhookService:
             await handled.announce()
         if handled.finish is not None:
             return await self._run(event, handled.finish)
-        self._processed(event, handled.outcome)
+        self._processed(event, handled.outcome, handled.payment_request)
         return handled.outcome
 
     async def _apply_in(self, tx: EventTx, event: dict[str, Any],
@@ -151,9 +152,11 @@ class WebhookService:
                   event_id=event["id"], type=event.get("type"), error=repr(exc))
 
     @staticmethod
-    def _processed(event: dict[str, Any], outcome: str) -> None:
+    def _processed(event: dict[str, Any], outcome: str,
+                   payment_request: str | None = None) -> None:
+        fields: dict[str, Any] = {"payment_request": payment_request} if payment_request else {}
         log_event(logger, "webhook processed", event_id=event["id"], type=event.get("type"),
-                  account=event.get("account"), outcome=outcome)
+                  account=event.get("account"), outcome=outcome, **fields)
 
     async def _apply(self, event: dict[str, Any]) -> str:
         assert self._gateway is not None

@@ -121,8 +121,19 @@ class Statements:
             {name: bindparam(name) for name in EMAIL_COLUMNS},
         ).on_conflict_do_nothing().returning(OutboxEmail.id)
         self._writes: dict[frozenset[str], Executable] = {}
+        self._moves: dict[frozenset[str], Executable] = {}
+        self.one_statement_moves = dialect == "postgresql"
         self.account_known = select(StripeAccountLink.id).where(
             StripeAccountLink.account_id == bindparam("account")).limit(1)
+
+    def move(self, columns: frozenset[str]) -> Executable:
+        """PostgreSQL: the UPDATE and its history INSERT as one statement (a writable CTE),
+        one round trip fewer per status change."""
+        stmt = self._moves.get(columns)
+        if stmt is None:
+            moved = cast(Any, self.write(columns)).cte("moved")
+            stmt = self._moves[columns] = cast(Any, self.history).add_cte(moved)
+        return stmt
 
     def write(self, columns: frozenset[str]) -> Executable:
         """The UPDATE of these columns (one statement per set of columns, kept)."""
@@ -187,8 +198,12 @@ class EventTx:
 
     async def write(self, request_id: str, changes: dict[str, Any],
                     history: dict[str, Any] | None) -> None:
-        await self._run(self._s.write(frozenset(changes)), {**changes,
-                                                             "request_id": request_id})
+        columns = frozenset(changes)
+        if history is not None and self._s.one_statement_moves:
+            await self._run(self._s.move(columns), {**changes, **history,
+                                                    "request_id": request_id})
+            return
+        await self._run(self._s.write(columns), {**changes, "request_id": request_id})
         if history is not None:
             await self._run(self._s.history, history)
 
