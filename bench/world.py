@@ -62,6 +62,10 @@ class World:
             "PAYGATE_STRIPE_API_BASE": self.sandbox.url,
             "PAYGATE_STRIPE_CONNECT_BASE": self.sandbox.url,
             "PAYGATE_PAYMENT_REQUEST_TTL": str(24 * 3600),
+            # The seeded requests wait minutes for their webhooks; the reconciler (first pass
+            # at start-up, then hourly here) would take them for missed webhooks, settle
+            # them from the sandbox meanwhile and send their notices ahead of the webhooks.
+            "PAYGATE_RECONCILE_INTERVAL": "3600",
         }
 
     def access_token(self, call: str) -> str:
