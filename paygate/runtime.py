@@ -88,7 +88,7 @@ class Runtime:
                         domain=domain or "paygate.local")
         events = EventStore(db)
         webhooks = WebhookService(db, events, gateway)
-        payments = PaymentService(db, gateway, broadcast, outbox, settings)
+        payments = PaymentService(db, events, gateway, broadcast, outbox, settings)
         clinics = ClinicService(db, gateway, outbox, settings, payments)
         payments.register_webhooks(webhooks)
         clinics.register_webhooks(webhooks)

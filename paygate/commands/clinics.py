@@ -44,6 +44,7 @@ async def _clinic_service(settings: Settings) -> AsyncIterator[ClinicService]:
     from paygate.services.outbox import Outbox
     from paygate.services.payments import PaymentService
     from paygate.store.database import Database
+    from paygate.store.event_store import EventStore
 
     db = Database(settings.database_url)
     broadcast = make_broadcast(settings.broadcast_url)
@@ -51,11 +52,13 @@ async def _clinic_service(settings: Settings) -> AsyncIterator[ClinicService]:
     gateway = make_gateway(settings)
     # Emails queued here are sent by the server's outbox worker.
     outbox = Outbox(db, None, settings.mail_from)
-    payments = PaymentService(db, gateway, broadcast, outbox, settings)
+    events = EventStore(db)
+    payments = PaymentService(db, events, gateway, broadcast, outbox, settings)
     try:
         yield ClinicService(db, gateway, outbox, settings, payments)
     finally:
         await broadcast.disconnect()
+        await events.close()
         await db.close()
 
 

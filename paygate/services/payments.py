@@ -49,6 +49,7 @@ from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway
 from paygate.services.webhooks import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
+from paygate.store.event_store import EventStore
 from paygate.store.models import Clinic, PaymentRequest, StripeAccountLink
 
 __all__ = ["INTENT_EVENTS", "REFERENCE_ALPHABET", "CallOptions", "Checkout", "Outcome",
@@ -85,9 +86,10 @@ class RequestDetail:
 
 
 class PaymentService:
-    def __init__(self, db: Database, gateway: PaymentGateway | None, broadcast: Broadcast,
-                 outbox: Outbox, settings: Settings) -> None:
+    def __init__(self, db: Database, events: EventStore, gateway: PaymentGateway | None,
+                 broadcast: Broadcast, outbox: Outbox, settings: Settings) -> None:
         self._db = db
+        self._events = events
         self._gateway = gateway
         self._broadcast = broadcast
         self._outbox = outbox
@@ -121,28 +123,17 @@ class PaymentService:
     async def list_for_call(self, principal: Principal, call_id: str) -> list[RequestView]:
         self._require_call(principal, call_id)
         assert principal.clinic_id is not None
-        clinic, rows = await self._call_rows(principal.org_id, principal.clinic_id, call_id)
+        rows = await self._events.read_call(principal.org_id, principal.clinic_id, call_id,
+                                            LIST_LIMIT)
         # Expire what is past its time first. The rows read tell whether anything is (a
         # full page may hide older open requests, so that case always asks).
         now = utcnow()
         if len(rows) >= LIST_LIMIT or any(
-                Status(r.status) in OPEN and as_utc(r.expires_at) <= now for r in rows):
+                Status(r.status) in OPEN and r.expires_at <= now for r in rows):
             await self.expire_due(principal.org_id, principal.clinic_id, call_id)
-            clinic, rows = await self._call_rows(principal.org_id, principal.clinic_id,
-                                                 call_id)
-        return [RequestView.of(row, clinic_label(clinic)) for row in rows]
-
-    async def _call_rows(self, org_id: str, clinic_id: str, call_id: str
-                         ) -> tuple[Clinic | None, list[PaymentRequest]]:
-        async with self._db.sessions() as tx:
-            clinic = await tx.get(Clinic, clinic_id)
-            rows = (await tx.scalars(
-                select(PaymentRequest).where(
-                    PaymentRequest.org_id == org_id, PaymentRequest.clinic_id == clinic_id,
-                    PaymentRequest.call_id == call_id)
-                .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id)
-                .limit(LIST_LIMIT))).all()
-        return clinic, list(rows)
+            rows = await self._events.read_call(principal.org_id, principal.clinic_id,
+                                                call_id, LIST_LIMIT)
+        return [RequestView.of(row, row.clinic_name) for row in rows]
 
     async def get(self, principal: Principal, request_id: str) -> RequestDetail:
         row = await self._load_for(principal, request_id)

@@ -1,10 +1,12 @@
-"""The webhook hot path's storage: one transaction that stores a Stripe event, locks the
-payment request it concerns (with its clinic), writes the move and marks the event done.
+"""The hot paths' storage. A payment webhook: one transaction that locks the payment
+request it concerns (with its clinic), writes the move and records the event. A call
+socket's snapshot: one read of the call's requests with their clinic.
 
 The statements are SQLAlchemy Core, built once. On PostgreSQL they are compiled once to
 asyncpg's SQL and run on a small asyncpg pool of their own: SQLAlchemy's execution layer
-costs about 3x the driver per statement, and this path runs for every payment event
-(see docs/benchmarks.md). Elsewhere (SQLite) they run through the SQLAlchemy engine."""
+costs about 3x the driver per statement, and these paths run for every payment event
+and every socket (re)connect (see docs/benchmarks.md). Elsewhere (SQLite) they run
+through the SQLAlchemy engine."""
 
 from __future__ import annotations
 
@@ -123,8 +125,23 @@ class Statements:
         self._writes: dict[frozenset[str], Executable] = {}
         self._moves: dict[frozenset[str], Executable] = {}
         self.one_statement_moves = dialect == "postgresql"
+        self._by_call: dict[int, Executable] = {}
         self.account_known = select(StripeAccountLink.id).where(
             StripeAccountLink.account_id == bindparam("account")).limit(1)
+
+    def by_call(self, limit: int) -> Executable:
+        """A call's requests, newest first, each with its clinic (a socket's snapshot)."""
+        stmt = self._by_call.get(limit)
+        if stmt is None:
+            stmt = self._by_call[limit] = select(
+                *_REQUEST_COLUMNS, Clinic.display_name.label("clinic_display_name"),
+                Clinic.name.label("clinic_name"), Clinic.reply_to.label("clinic_reply_to"),
+            ).join(Clinic, Clinic.id == PaymentRequest.clinic_id).where(
+                PaymentRequest.org_id == bindparam("org_id"),
+                PaymentRequest.clinic_id == bindparam("clinic_id"),
+                PaymentRequest.call_id == bindparam("call_id"),
+            ).order_by(PaymentRequest.created_at.desc(), PaymentRequest.id).limit(limit)
+        return stmt
 
     def move(self, columns: frozenset[str]) -> Executable:
         """PostgreSQL: the UPDATE and its history INSERT as one statement (a writable CTE),
@@ -298,6 +315,22 @@ class EventStore:
         pool = await self._asyncpg_pool()
         async with pool.acquire() as conn, conn.transaction():
             yield _AsyncpgTx(self._statements, conn, self._compiled)
+
+    async def read_call(self, org_id: str, clinic_id: str, call_id: str,
+                        limit: int) -> list[RequestRow]:
+        """A call's requests as its sockets' snapshot shows them: one statement, no
+        transaction, on the same connections as the webhooks."""
+        stmt = self._statements.by_call(limit)
+        params = {"org_id": org_id, "clinic_id": clinic_id, "call_id": call_id}
+        if not self._pg:
+            async with self._db.engine.connect() as conn:
+                found: list[Any] = list((await conn.execute(stmt, params)).mappings().all())
+        else:
+            pool = await self._asyncpg_pool()
+            sql, args = self._compiled.bind(stmt, params)
+            async with pool.acquire() as conn:
+                found = await conn.fetch(sql, *args)
+        return [_row(row) for row in found]
 
     async def _asyncpg_pool(self) -> Any:
         if self._pool is not None:
