@@ -1,12 +1,13 @@
-"""Server CPU and database transactions per webhook, free of queueing and load noise.
+"""Server CPU per webhook and per socket connect, free of queueing and load noise.
 
-    python -m bench.cost [--webhooks 1000] [--database postgres|sqlite]
+    python -m bench.cost [--webhooks 1000] [--sockets 500] [--database postgres|sqlite]
 
 `paygate serve` (and the floor) run as child processes, as in `python -m bench`; signed
 `payment_intent.succeeded` webhooks are posted one at a time over one keep-alive
 connection, each answered before the next, and the server's own CPU time (from /proc) is
-divided by the count. On PostgreSQL the committed transactions come from
-pg_stat_database. The first tenth is a warm-up and is not counted."""
+divided by the count. Then call sockets are opened one at a time, each counted when its
+first message (paygate's snapshot) arrived. On PostgreSQL the webhooks' committed
+transactions come from pg_stat_database. The first tenth is a warm-up, not counted."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import procs, run, scenarios
-from bench.load import HttpConn, Webhook
+from bench.load import HttpConn, SocketPool, Webhook
 from bench.world import World, build, teardown
+
+
+# An idle backend reports its counts to pg_stat_database within 10 s (PostgreSQL 15).
+STATS_DELAY = 11.0
 
 
 @dataclass
@@ -57,22 +62,42 @@ async def post_all(world: World, server: procs.Proc, path: str,
         for raw in requests[:warm]:
             status, _ = await conn.request(raw)
             assert status == 200, status
-        await asyncio.sleep(1.0)  # pg_stat_database is updated at most every 500 ms
+        await asyncio.sleep(STATS_DELAY)
         commits = await _commits(world)
         cpu, wall = server.cpu_seconds(), time.perf_counter()
         for raw in requests[warm:]:
             status, body = await conn.request(raw)
             assert status == 200, (status, body)
-            if path == "paygate":
+            if path.startswith("paygate"):
                 assert json.loads(body)["outcome"] == "paid", body
         wall, cpu = time.perf_counter() - wall, server.cpu_seconds() - cpu
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(STATS_DELAY)
         after = await _commits(world)
     finally:
         conn.close()
     count = len(requests) - warm
     transactions = None if commits is None or after is None else (after - commits) / count
-    return Cost(path, count, cpu / count * 1000, wall / count * 1000, transactions)
+    return Cost(f"{path}: webhook", count, cpu / count * 1000, wall / count * 1000,
+                transactions)
+
+
+async def open_sockets(world: World, server: procs.Proc, path: str, count: int) -> Cost:
+    """Open `count` call sockets one after another (each counts once its snapshot came);
+    every call holds one payment request, so each snapshot has a row to show."""
+    targets = scenarios.socket_targets(world, [server], count, auth=path == "paygate",
+                                       prefix="cost")
+    warm = max(1, count // 10)
+    pool = SocketPool()
+    try:
+        await pool.open(targets[:warm], concurrency=1)
+        cpu, wall = server.cpu_seconds(), time.perf_counter()
+        await pool.open(targets[warm:], concurrency=1)
+        wall, cpu = time.perf_counter() - wall, server.cpu_seconds() - cpu
+    finally:
+        await pool.close()
+    measured = count - warm
+    return Cost(f"{path}: call socket connect", measured, cpu / measured * 1000,
+                wall / measured * 1000, None)
 
 
 async def main_async(args: argparse.Namespace, tmp: Path) -> list[Cost]:
@@ -88,6 +113,14 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> list[Cost]:
                 costs.append(await post_all(world, server, path, hooks))
             finally:
                 server.stop()
+        await world.seed_payments([f"cost-{k}" for k in range(args.sockets)])
+        for path in ("paygate", "floor"):
+            server = (scenarios.start_paygate(world, "paygate") if path == "paygate"
+                      else scenarios.start_floor(world))
+            try:
+                costs.append(await open_sockets(world, server, path, args.sockets))
+            finally:
+                server.stop()
     finally:
         await teardown(world)
     return costs
@@ -97,12 +130,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cost", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--webhooks", type=int, default=1000)
+    parser.add_argument("--sockets", type=int, default=500)
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="paygate-cost-") as tmp:
         costs = asyncio.run(main_async(args, Path(tmp)))
-    print(f"One signed payment_intent.succeeded webhook at a time ({args.database}):\n")
-    print("| path | webhooks | server CPU ms each | wall ms each | DB transactions each |")
+    print(f"One operation at a time ({args.database}): a signed payment_intent.succeeded "
+          "webhook, or a call socket opened until its snapshot arrived:\n")
+    print("| operation | count | server CPU ms each | wall ms each | DB transactions each |")
     print("|---|---|---|---|---|")
     for c in costs:
         tx = "-" if c.transactions is None else f"{c.transactions:.1f}"
