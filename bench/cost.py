@@ -23,7 +23,6 @@ from bench import procs, run, scenarios
 from bench.load import HttpConn, SocketPool, Webhook
 from bench.world import World, build, teardown
 
-
 # An idle backend reports its counts to pg_stat_database within 10 s (PostgreSQL 15).
 STATS_DELAY = 11.0
 
