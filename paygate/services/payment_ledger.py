@@ -89,7 +89,6 @@ class RequestLedger:
         if not settings.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serializes
             query = query.with_for_update(of=PaymentRequest)
         self._by_id = query.where(PaymentRequest.id == bindparam("key"))
-        self._by_intent = query.where(PaymentRequest.payment_intent_id == bindparam("key"))
 
     async def apply_intent(self, request_id: str, intent: IntentInfo, actor: Actor,
                            detail: str) -> RequestView | None:
@@ -224,10 +223,6 @@ class RequestLedger:
         if row is None:
             raise NotFound("No such payment request.")
         return row
-
-    async def lock_by_intent(self, tx: AsyncSession, intent_id: str) -> PaymentRequest | None:
-        """The request a PaymentIntent belongs to, locked in `tx`; None if no request has it."""
-        return await self._locked(tx, self._by_intent, intent_id)
 
     @staticmethod
     async def _locked(tx: AsyncSession, query: Select[PaymentRequest, Clinic],
