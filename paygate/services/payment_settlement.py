@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 
@@ -101,6 +101,28 @@ def decided_by_event(event_type: str, obj: Mapping[str, Any],
     return intent_from_object(obj)
 
 
+class _Owned(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def stripe_account_id(self) -> str: ...
+
+
+RowT = TypeVar("RowT", bound=_Owned)
+
+
+def matching(event: Mapping[str, Any], row: RowT | None) -> RowT | str:
+    """The request an event names, if the event's account is the request's; else why the
+    event is ignored."""
+    if row is None:
+        return "ignored_unknown_intent"
+    if event.get("account") != row.stripe_account_id:
+        log_event(logger, "webhook account does not match the request", logging.WARNING,
+                  event_id=event.get("id"), payment_request=row.id)
+        return "ignored_account_mismatch"
+    return row
+
+
 class Settlement:
     def __init__(self, db: Database, gateway: PaymentGateway | None,
                  ledger: RequestLedger, outbox: Outbox) -> None:
@@ -128,7 +150,7 @@ class Settlement:
         if not isinstance(intent_id, str) or not intent_id:
             return Handled("ignored_no_intent")
         event_type, actor = str(event.get("type")), stripe_actor(str(event["id"]))
-        found = self._matching(event, await tx.lock_by_intent(intent_id))
+        found = matching(event, await tx.lock_by_intent(intent_id))
         if isinstance(found, str):
             return Handled(found)
         row = found
@@ -155,7 +177,7 @@ class Settlement:
         if not isinstance(intent_id, str) or not intent_id:
             return Handled("ignored_no_intent")
         brand, last4 = card_of(obj)
-        found = self._matching(event, await tx.lock_by_intent(intent_id))
+        found = matching(event, await tx.lock_by_intent(intent_id))
         if isinstance(found, str):
             return Handled(found)
         if last4 is None or obj.get("status") != "succeeded":
@@ -165,17 +187,6 @@ class Settlement:
             return Handled("unchanged", payment_request=found.id)
         return Handled("card_recorded", payment_request=found.id,
                        announce=lambda: self._ledger.after_fill(filled))
-
-    @staticmethod
-    def _matching(event: Mapping[str, Any], row: RequestRow | None) -> RequestRow | str:
-        """The request, if the event's account is the request's; else why it is ignored."""
-        if row is None:
-            return "ignored_unknown_intent"
-        if event.get("account") != row.stripe_account_id:
-            log_event(logger, "webhook account does not match the request", logging.WARNING,
-                      event_id=event.get("id"), payment_request=row.id)
-            return "ignored_account_mismatch"
-        return row
 
     # -- reads of the PaymentIntent -------------------------------------------------------
     async def read_and_apply(self, row: PaymentRequest, detail: str = "read from Stripe"

@@ -20,6 +20,7 @@ from paygate.domain.money import Money
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.logs import log_event
 from paygate.services.payment_ledger import RequestLedger, stripe_actor
+from paygate.services.payment_settlement import matching
 from paygate.services.refund_book import PENDING, Changed, RefundBook
 from paygate.services.webhooks import WebhookService
 from paygate.store.database import Database
@@ -114,10 +115,4 @@ class RefundWebhooks:
         async with self._db.sessions() as tx:
             row = await tx.scalar(select(PaymentRequest).where(
                 PaymentRequest.payment_intent_id == intent_id))
-        if row is None:
-            return "ignored_unknown_intent"
-        if event.get("account") != row.stripe_account_id:
-            log_event(logger, "webhook account does not match the request", logging.WARNING,
-                      event_id=event.get("id"), payment_request=row.id)
-            return "ignored_account_mismatch"
-        return row
+        return matching(event, row)
