@@ -166,7 +166,8 @@ class RequestLedger:
     # -- the webhook hot path (paygate.store.event_store) -----------------------------------
     async def apply_in_event(self, tx: EventTx, row: RequestRow, intent: IntentInfo,
                              actor: Actor, detail: str) -> Applied | None:
-        """apply_locked's twin for a row the event transaction locked."""
+        """apply_locked's twin for a row the event's unit read (its write lands only if
+        the row is still as read)."""
         move = plan_intent_move(row, intent, actor, detail, utcnow())
         if move is None or move.target is None:
             return None
@@ -180,7 +181,8 @@ class RequestLedger:
 
     async def fill_card_in_event(self, tx: EventTx, row: RequestRow, brand: str | None,
                                  last4: str) -> Filled | None:
-        """fill_card_locked's twin for a row the event transaction locked."""
+        """fill_card_locked's twin for a row the event's unit read (its write lands only
+        if the row is still as read)."""
         move = plan_card(row, brand, last4, utcnow())
         if move is None:
             return None

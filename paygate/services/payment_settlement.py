@@ -135,8 +135,8 @@ class Settlement:
         # Both handlers match the event's account to the request's before anything else,
         # and apply in the transaction that stores the event.
         for event_type in INTENT_EVENTS:
-            webhooks.register_in_transaction(event_type, self.on_intent_event)
-        webhooks.register_in_transaction("charge.succeeded", self.on_charge_succeeded)
+            webhooks.register_in_unit(event_type, self.on_intent_event)
+        webhooks.register_in_unit("charge.succeeded", self.on_charge_succeeded)
 
     def gateway(self) -> PaymentGateway:
         if self._gateway is None:
@@ -150,7 +150,7 @@ class Settlement:
         if not isinstance(intent_id, str) or not intent_id:
             return Handled("ignored_no_intent")
         event_type, actor = str(event.get("type")), stripe_actor(str(event["id"]))
-        found = matching(event, await tx.lock_by_intent(intent_id))
+        found = matching(event, await tx.request_by_intent(intent_id))
         if isinstance(found, str):
             return Handled(found)
         row = found
@@ -177,7 +177,7 @@ class Settlement:
         if not isinstance(intent_id, str) or not intent_id:
             return Handled("ignored_no_intent")
         brand, last4 = card_of(obj)
-        found = matching(event, await tx.lock_by_intent(intent_id))
+        found = matching(event, await tx.request_by_intent(intent_id))
         if isinstance(found, str):
             return Handled(found)
         if last4 is None or obj.get("status") != "succeeded":

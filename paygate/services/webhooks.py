@@ -18,18 +18,19 @@ from paygate.domain.errors import PaymentProviderError
 from paygate.logs import log_event
 from paygate.services.ports import PaymentGateway
 from paygate.store.database import Database, utcnow
-from paygate.store.event_store import EventStore, EventTx
+from paygate.store.event_store import EventStore, EventTx, RowChanged
 from paygate.store.models import WebhookEvent
 
 logger = logging.getLogger("paygate.webhooks")
 
 Handler = Callable[[dict[str, Any]], Awaitable[str]]
 RETRY_WINDOW = timedelta(days=3)  # Stripe stops retrying a webhook after three days
+UNIT_ATTEMPTS = 5  # then the event waits for the reconciler, as after any failure
 
 
 @dataclass(frozen=True)
 class Handled:
-    """What an in-transaction handler did. `announce` runs once the transaction committed
+    """What a unit's handler did. `announce` runs once the unit's writes landed
     (publish the notice); `finish` is work that must happen outside it (a Stripe read):
     the event counts as processed only when `finish` returned its outcome."""
 
@@ -43,7 +44,7 @@ TxHandler = Callable[[EventTx, dict[str, Any]], Awaitable[Handled]]
 
 
 class _Duplicate(Exception):
-    """Raised inside the transaction to leave it: the event was processed before."""
+    """Raised inside the unit to leave it (SQLite: roll back): processed before."""
 
 
 class WebhookService:
@@ -65,11 +66,12 @@ class WebhookService:
         if checks_account:
             self._checks_account.add(event_type)
 
-    def register_in_transaction(self, event_type: str, handler: TxHandler) -> None:
-        """A handler that applies the event in the transaction that stores it and marks it
-        processed: one database transaction per webhook on the hot path (payments). It
-        must ignore, with an "ignored_..." outcome, an event whose account is not the one
-        of the row it concerns."""
+    def register_in_unit(self, event_type: str, handler: TxHandler) -> None:
+        """A handler that applies the event in the unit that records it as processed
+        (EventStore.unit): on PostgreSQL one read and one write per webhook on the hot
+        path (payments). It must ignore, with an "ignored_..." outcome, an event whose
+        account is not the one of the row it concerns, and may be run again if the row
+        changed under it."""
         self._tx_handlers[event_type] = handler
 
     async def receive(self, payload: bytes, signature: str | None) -> str:
@@ -78,7 +80,7 @@ class WebhookService:
             raise PaymentProviderError("Stripe is not configured on this paygate.")
         event = self._gateway.verify_webhook(payload, signature)
         if str(event.get("type")) in self._tx_handlers:
-            return await self._in_transaction(event, payload)
+            return await self._in_unit(event, payload)
         stored = await self._store(event, payload)
         if stored == "done":
             return "duplicate"
@@ -87,33 +89,48 @@ class WebhookService:
     async def _store(self, event: dict[str, Any], payload: bytes) -> str:
         # One statement on the common path: insert unless the id is already stored. A
         # concurrent duplicate conflicts and returns nothing instead of raising.
-        async with self._events.transaction() as tx:
+        async with self._events.unit() as tx:
             return await tx.store_event(event, payload, utcnow())
 
-    async def _in_transaction(self, event: dict[str, Any], payload: bytes) -> str:
-        """Store, apply and mark processed in one transaction; a duplicate of a processed
-        event changes nothing. If applying fails, the event is kept for the reconciler."""
+    async def _in_unit(self, event: dict[str, Any], payload: bytes) -> str:
+        """Apply and mark processed as one unit; a duplicate of a processed event changes
+        nothing. If applying fails, the event is kept for the reconciler."""
         handler = self._tx_handlers[str(event.get("type"))]
         try:
-            async with self._events.transaction() as tx:
-                # Applied first, recorded last: a duplicate of a processed event finds
-                # its request already moved, and its record rolls the transaction back.
-                handled = await self._apply_in(tx, event, handler)
-                done = handled.outcome if handled.finish is None else None
-                if not await tx.record_event(event, payload, utcnow(), done):
-                    raise _Duplicate
-        except _Duplicate:
-            return "duplicate"
+            handled = await self._apply_recorded(event, payload, handler)
         except Exception as exc:
             await self._store(event, payload)
             await self._failed(event, exc)
             raise
+        if handled is None:
+            return "duplicate"
         if handled.announce is not None:
             await handled.announce()
         if handled.finish is not None:
             return await self._run(event, handled.finish)
         self._processed(event, handled.outcome, handled.payment_request)
         return handled.outcome
+
+    async def _apply_recorded(self, event: dict[str, Any], payload: bytes,
+                              handler: TxHandler) -> Handled | None:
+        """None for a duplicate. A unit whose request changed between its read and its
+        write wrote nothing, and is redone from a fresh read."""
+        for attempt in range(UNIT_ATTEMPTS):
+            try:
+                async with self._events.unit() as tx:
+                    # Applied first, recorded last: a duplicate of a processed event finds
+                    # its request already moved, and its record writes nothing.
+                    handled = await self._apply_in(tx, event, handler)
+                    done = handled.outcome if handled.finish is None else None
+                    if not await tx.record_event(event, payload, utcnow(), done):
+                        raise _Duplicate
+                return handled
+            except _Duplicate:
+                return None
+            except RowChanged:
+                if attempt + 1 == UNIT_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _apply_in(self, tx: EventTx, event: dict[str, Any],
                         handler: TxHandler) -> Handled:
@@ -130,7 +147,7 @@ class WebhookService:
     async def process(self, event: dict[str, Any], payload: bytes) -> str:
         """Apply a stored event and mark it processed (the reconciler's retries too)."""
         if str(event.get("type")) in self._tx_handlers:
-            return await self._in_transaction(event, payload)
+            return await self._in_unit(event, payload)
         return await self._run(event, lambda: self._apply(event))
 
     async def _run(self, event: dict[str, Any], work: Callable[[], Awaitable[str]]) -> str:
@@ -139,7 +156,7 @@ class WebhookService:
         except Exception as exc:
             await self._failed(event, exc)
             raise
-        async with self._events.transaction() as tx:
+        async with self._events.unit() as tx:
             await tx.mark_processed(event["id"], outcome, utcnow())
         self._processed(event, outcome)
         return outcome
@@ -184,7 +201,7 @@ class WebhookService:
         return "ignored_unknown_account"
 
     async def _known_account(self, account: str) -> bool:
-        async with self._events.transaction() as tx:
+        async with self._events.unit() as tx:
             return await tx.account_known(account)
 
     async def retry_pending(self, limit: int = 100, min_age: float = 0.0) -> int:

@@ -1,81 +1,47 @@
-"""The hot paths' storage. A payment webhook: one transaction that locks the payment
-request it concerns (with its clinic), writes the move and records the event. A call
-socket's snapshot: one read of the call's requests with their clinic.
+"""The hot paths' storage. A payment webhook: the payment request it concerns is read
+(with its clinic), the handler plans its move, and the move is written with the event's
+record as one unit. A call socket's snapshot: one read of the call's requests with their
+clinic.
 
-The statements are SQLAlchemy Core, built once. On PostgreSQL they are compiled once to
-asyncpg's SQL and run on a small asyncpg pool of their own: SQLAlchemy's execution layer
-costs about 3x the driver per statement, and these paths run for every payment event
-and every socket (re)connect (see docs/benchmarks.md). Elsewhere (SQLite) they run
-through the SQLAlchemy engine."""
+On PostgreSQL the statements are compiled once to asyncpg's SQL and run on a small asyncpg
+pool of their own (SQLAlchemy's execution layer costs about 3x the driver per statement,
+and these paths run for every payment event and every socket (re)connect, see
+docs/benchmarks.md); a webhook's unit is optimistic there: no transaction is held across
+the handler, and its writes land only if the request is unchanged since it was read
+(`RowChanged` otherwise, and the caller redoes the unit). On SQLite they run through the
+SQLAlchemy engine in one (immediate) transaction."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ClauseElement, Executable, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ClauseElement, Executable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paygate.store.database import Database, as_utc
-from paygate.store.models import (
-    Clinic,
-    OutboxEmail,
-    PaymentRequest,
-    PaymentRequestEvent,
-    StripeAccountLink,
-    WebhookEvent,
+from paygate.store.event_statements import (
+    EMAIL_COLUMNS,
+    HISTORY_COLUMNS,
+    REQUEST_COLUMNS,
+    ROW_VERSION,
+    RequestRow,
+    Statements,
 )
 
-HISTORY_COLUMNS = ("payment_request_id", "from_status", "to_status", "actor_kind", "actor_id",
-                   "actor_name", "detail", "created_at")
-EMAIL_COLUMNS = ("dedupe_key", "message_id", "kind", "clinic_id", "to_addr", "reply_to",
-                 "subject", "text_body", "html_body", "status", "attempts", "next_attempt_at",
-                 "created_at")
-WRITABLE = frozenset({"status", "version", "updated_at", "paid_at", "card_brand",
-                      "card_last4", "failure_message"})
+__all__ = ["EMAIL_COLUMNS", "HISTORY_COLUMNS", "EventStore", "EventTx", "RequestRow",
+           "RowChanged"]
 
 
-@dataclass(frozen=True)
-class RequestRow:
-    """A payment request as the hot path reads it, with its clinic's name and reply-to."""
-
-    id: str
-    org_id: str
-    clinic_id: str
-    call_id: str
-    reference: str
-    amount: int
-    currency: str
-    description: str
-    status: str
-    requested_by_name: str
-    stripe_account_id: str
-    receipt_email: str | None
-    receipt_locale: str | None
-    card_brand: str | None
-    card_last4: str | None
-    failure_message: str | None
-    amount_refunded: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime
-    paid_at: datetime | None
-    clinic_name: str
-    clinic_reply_to: str | None
-
-
-_REQUEST_COLUMNS = [c for c in PaymentRequest.__table__.columns
-                    if c.name in RequestRow.__dataclass_fields__]
+class RowChanged(Exception):
+    """The request changed between the unit's read and its write; nothing was written."""
 
 
 def _row(found: Mapping[str, Any]) -> RequestRow:
-    values = {c.name: found[c.name] for c in _REQUEST_COLUMNS}
+    values = {c.name: found[c.name] for c in REQUEST_COLUMNS}
     for name in ("created_at", "updated_at", "expires_at", "paid_at"):
         if values[name] is not None:
             values[name] = as_utc(values[name])
@@ -83,95 +49,13 @@ def _row(found: Mapping[str, Any]) -> RequestRow:
     return RequestRow(**values, clinic_name=label, clinic_reply_to=found["clinic_reply_to"])
 
 
-class Statements:
-    def __init__(self, dialect: str, lock_rows: bool) -> None:
-        upsert: Any = postgresql.insert if dialect == "postgresql" else _sqlite_insert()
-        self.store_event = upsert(WebhookEvent).values(
-            id=bindparam("id"), type=bindparam("type"), account=bindparam("account"),
-            livemode=bindparam("livemode"), payload=bindparam("payload"),
-            received_at=bindparam("now"), attempts=0,
-        ).on_conflict_do_nothing(index_elements=["id"]).returning(WebhookEvent.id)
-        # The hot path records the event last, in the transaction that applied it: stored
-        # processed (or pending a Stripe read); nothing when it was processed before.
-        record = upsert(WebhookEvent).values(
-            id=bindparam("id"), type=bindparam("type"), account=bindparam("account"),
-            livemode=bindparam("livemode"), payload=bindparam("payload"),
-            received_at=bindparam("now"), processed_at=bindparam("processed_at"),
-            outcome=bindparam("outcome"), attempts=bindparam("attempts"))
-        self.record_event = record.on_conflict_do_update(
-            index_elements=["id"], set_={
-                "processed_at": record.excluded.processed_at,
-                "outcome": record.excluded.outcome, "last_error": None,
-                "attempts": WebhookEvent.attempts + record.excluded.attempts},
-            where=WebhookEvent.processed_at.is_(None)).returning(WebhookEvent.id)
-        self.processed_at = select(WebhookEvent.processed_at).where(
-            WebhookEvent.id == bindparam("id"))
-        self.mark_processed = update(WebhookEvent).where(
-            WebhookEvent.id == bindparam("event_id")).values(
-            attempts=WebhookEvent.attempts + 1, processed_at=bindparam("now"),
-            outcome=bindparam("outcome"), last_error=None)
-        by_intent = select(*_REQUEST_COLUMNS, Clinic.display_name.label("clinic_display_name"),
-                           Clinic.name.label("clinic_name"),
-                           Clinic.reply_to.label("clinic_reply_to")).join(
-            Clinic, Clinic.id == PaymentRequest.clinic_id).where(
-            PaymentRequest.payment_intent_id == bindparam("intent"))
-        self.lock_by_intent = by_intent.with_for_update(of=PaymentRequest) if lock_rows \
-            else by_intent
-        self.history = insert(PaymentRequestEvent).values(
-            {name: bindparam(name) for name in HISTORY_COLUMNS})
-        self.email = upsert(OutboxEmail).values(
-            {name: bindparam(name) for name in EMAIL_COLUMNS},
-        ).on_conflict_do_nothing().returning(OutboxEmail.id)
-        self._writes: dict[frozenset[str], Executable] = {}
-        self._moves: dict[frozenset[str], Executable] = {}
-        self.one_statement_moves = dialect == "postgresql"
-        self._by_call: dict[int, Executable] = {}
-        self.account_known = select(StripeAccountLink.id).where(
-            StripeAccountLink.account_id == bindparam("account")).limit(1)
-
-    def by_call(self, limit: int) -> Executable:
-        """A call's requests, newest first, each with its clinic (a socket's snapshot)."""
-        stmt = self._by_call.get(limit)
-        if stmt is None:
-            stmt = self._by_call[limit] = select(
-                *_REQUEST_COLUMNS, Clinic.display_name.label("clinic_display_name"),
-                Clinic.name.label("clinic_name"), Clinic.reply_to.label("clinic_reply_to"),
-            ).join(Clinic, Clinic.id == PaymentRequest.clinic_id).where(
-                PaymentRequest.org_id == bindparam("org_id"),
-                PaymentRequest.clinic_id == bindparam("clinic_id"),
-                PaymentRequest.call_id == bindparam("call_id"),
-            ).order_by(PaymentRequest.created_at.desc(), PaymentRequest.id).limit(limit)
-        return stmt
-
-    def move(self, columns: frozenset[str]) -> Executable:
-        """PostgreSQL: the UPDATE and its history INSERT as one statement (a writable CTE),
-        one round trip fewer per status change."""
-        stmt = self._moves.get(columns)
-        if stmt is None:
-            moved = cast(Any, self.write(columns)).cte("moved")
-            stmt = self._moves[columns] = cast(Any, self.history).add_cte(moved)
-        return stmt
-
-    def write(self, columns: frozenset[str]) -> Executable:
-        """The UPDATE of these columns (one statement per set of columns, kept)."""
-        stmt = self._writes.get(columns)
-        if stmt is None:
-            if columns - WRITABLE:
-                raise ValueError(f"not a hot-path column: {sorted(columns - WRITABLE)}")
-            stmt = self._writes[columns] = update(PaymentRequest).where(
-                PaymentRequest.id == bindparam("request_id")).values(
-                {name: bindparam(name) for name in sorted(columns)})
-        return stmt
-
-
-def _sqlite_insert() -> Any:
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
+def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {prefix + name: value for name, value in values.items()}
 
 
 class EventTx:
-    """One open transaction of the hot path. Subclasses run the statements."""
+    """One unit of the hot path: reads, then writes recorded with the event. Here the
+    statements run as they come, in the unit's transaction (SQLite)."""
 
     def __init__(self, statements: Statements) -> None:
         self._s = statements
@@ -198,35 +82,41 @@ class EventTx:
                            outcome: str | None) -> bool:
         """Store the event as processed with `outcome` (None: stored, still pending); False,
         writing nothing, if it was processed before (a duplicate)."""
-        return await self._one(self._s.record_event, {
-            "id": event["id"], "type": str(event.get("type", "")),
-            "account": event.get("account"), "livemode": bool(event.get("livemode")),
-            "payload": payload.decode("utf-8"), "now": now,
-            "processed_at": now if outcome is not None else None, "outcome": outcome,
-            "attempts": 1 if outcome is not None else 0}) is not None
+        return await self._one(self._s.record_event,
+                               self._event_values(event, payload, now, outcome)) is not None
+
+    @staticmethod
+    def _event_values(event: Mapping[str, Any], payload: bytes, now: datetime,
+                      outcome: str | None) -> dict[str, Any]:
+        return {"ev_id": event["id"], "ev_type": str(event.get("type", "")),
+                "ev_account": event.get("account"),
+                "ev_livemode": bool(event.get("livemode")),
+                "ev_payload": payload.decode("utf-8"), "ev_received_at": now,
+                "ev_processed_at": now if outcome is not None else None,
+                "ev_outcome": outcome, "ev_attempts": 1 if outcome is not None else 0}
 
     async def mark_processed(self, event_id: str, outcome: str, now: datetime) -> None:
         await self._run(self._s.mark_processed,
                         {"event_id": event_id, "outcome": outcome, "now": now})
 
-    async def lock_by_intent(self, intent_id: str) -> RequestRow | None:
-        found = await self._one(self._s.lock_by_intent, {"intent": intent_id})
+    async def request_by_intent(self, intent_id: str) -> RequestRow | None:
+        """The request a PaymentIntent pays, with its clinic. This unit's writes to it
+        land only if nothing else changed it meanwhile."""
+        found = await self._one(self._s.by_intent, {"intent": intent_id})
         return None if found is None else _row(found)
 
     async def write(self, request_id: str, changes: dict[str, Any],
                     history: dict[str, Any] | None) -> None:
-        columns = frozenset(changes)
-        if history is not None and self._s.one_statement_moves:
-            await self._run(self._s.move(columns), {**changes, **history,
-                                                    "request_id": request_id})
-            return
-        await self._run(self._s.write(columns), {**changes, "request_id": request_id})
+        """Set these columns of the request (WRITABLE), with a history entry
+        (HISTORY_COLUMNS) for a status change."""
+        await self._run(self._s.write(frozenset(changes)),
+                        {**_prefixed("m_", changes), "request_id": request_id})
         if history is not None:
-            await self._run(self._s.history, history)
+            await self._run(self._s.history, _prefixed("h_", history))
 
-    async def queue_email(self, values: dict[str, Any]) -> bool:
-        """Insert an outbox_emails row (EMAIL_COLUMNS); False if its key was queued."""
-        return await self._one(self._s.email, values) is not None
+    async def queue_email(self, values: dict[str, Any]) -> None:
+        """Queue an outbox email (EMAIL_COLUMNS), unless its dedupe key was queued."""
+        await self._run(self._s.email, _prefixed("e_", values))
 
     async def account_known(self, account: str) -> bool:
         return await self._one(self._s.account_known, {"account": account}) is not None
@@ -245,11 +135,18 @@ class _SqlAlchemyTx(EventTx):
         await self._conn.execute(stmt, params)
 
 
-class _AsyncpgTx(EventTx):
+class _AsyncpgUnit(EventTx):
+    """PostgreSQL, with no transaction held: reads run at once; the request's move and
+    its receipt wait, and go with the event's record as one statement (Statements.unit)
+    that lands only if the request is still the version read."""
+
     def __init__(self, statements: Statements, conn: Any, compiled: _Compiled) -> None:
         super().__init__(statements)
         self._conn = conn
         self._compiled = compiled
+        self._versions: dict[str, int] = {}
+        self._move: tuple[str, dict[str, Any], dict[str, Any] | None] | None = None
+        self._email: dict[str, Any] | None = None
 
     async def _one(self, stmt: Executable, params: dict[str, Any]) -> Mapping[str, Any] | None:
         sql, args = self._compiled.bind(stmt, params)
@@ -259,6 +156,46 @@ class _AsyncpgTx(EventTx):
     async def _run(self, stmt: Executable, params: dict[str, Any]) -> None:
         sql, args = self._compiled.bind(stmt, params)
         await self._conn.execute(sql, *args)
+
+    async def request_by_intent(self, intent_id: str) -> RequestRow | None:
+        found = await self._one(self._s.by_intent, {"intent": intent_id})
+        if found is None:
+            return None
+        self._versions[found["id"]] = found[ROW_VERSION]
+        return _row(found)
+
+    async def write(self, request_id: str, changes: dict[str, Any],
+                    history: dict[str, Any] | None) -> None:
+        if self._move is not None or request_id not in self._versions:
+            raise RuntimeError("one move per unit, of a request the unit read")
+        self._move = (request_id, changes, history)
+
+    async def queue_email(self, values: dict[str, Any]) -> None:
+        if self._move is None or self._email is not None:
+            raise RuntimeError("a unit queues one email, with its move")
+        self._email = values
+
+    async def record_event(self, event: Mapping[str, Any], payload: bytes, now: datetime,
+                           outcome: str | None) -> bool:
+        if self._move is None:
+            return await super().record_event(event, payload, now, outcome)
+        request_id, changes, history = self._move
+        self._move = None
+        params = {**self._event_values(event, payload, now, outcome),
+                  **_prefixed("m_", changes), **_prefixed("h_", history or {}),
+                  **_prefixed("e_", self._email or {}), "request_id": request_id,
+                  ROW_VERSION: self._versions[request_id]}
+        found = await self._one(self._s.unit(frozenset(changes), history is not None,
+                                             self._email is not None), params)
+        assert found is not None  # a SELECT of counts: always one row
+        if found["moved"]:
+            return True  # moved, so not applied before: announce it
+        if found["processed_before"]:
+            return False
+        raise RowChanged(f"payment request {request_id} changed while an event was applied")
+
+    def unsent(self) -> bool:
+        return self._move is not None
 
 
 class _Compiled:
@@ -284,8 +221,8 @@ def _no_reset_connection_class() -> Any:
     import asyncpg  # type: ignore[import-untyped]
 
     class NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
-        """This pool's connections hold no session state (no LISTEN, advisory lock or
-        SET; every transaction is closed by its context manager), so the reset asyncpg
+        """This pool's connections hold no session state (no LISTEN, advisory lock, SET
+        or open transaction: every statement commits on its own), so the reset asyncpg
         runs on each release, one more round trip per webhook, is skipped."""
 
         def get_reset_query(self) -> str:
@@ -295,26 +232,29 @@ def _no_reset_connection_class() -> Any:
 
 
 class EventStore:
-    """Opens hot-path transactions on the database `paygate` runs on."""
+    """Opens hot-path units on the database `paygate` runs on."""
 
     def __init__(self, db: Database, *, pool_size: int = 10) -> None:
         self._db = db
         self._pg = db.engine.dialect.name == "postgresql"
-        self._statements = Statements(db.engine.dialect.name, lock_rows=self._pg)
+        self._statements = Statements(db.engine.dialect.name)
         self._pool_size = pool_size
         self._pool: Any = None
         self._pool_lock = asyncio.Lock()
         self._compiled = _Compiled()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[EventTx]:
+    async def unit(self) -> AsyncIterator[EventTx]:
         if not self._pg:
             async with self._db.engine.begin() as conn:
                 yield _SqlAlchemyTx(self._statements, conn)
             return
         pool = await self._asyncpg_pool()
-        async with pool.acquire() as conn, conn.transaction():
-            yield _AsyncpgTx(self._statements, conn, self._compiled)
+        async with pool.acquire() as conn:
+            unit = _AsyncpgUnit(self._statements, conn, self._compiled)
+            yield unit
+            if unit.unsent():  # a handler that writes must end with record_event
+                raise RuntimeError("a hot-path unit ended with its writes unsent")
 
     async def read_call(self, org_id: str, clinic_id: str, call_id: str,
                         limit: int) -> list[RequestRow]:

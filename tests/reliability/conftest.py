@@ -3,6 +3,7 @@ webhook deliveries, sandbox faults, and paygate run as a real `paygate serve` pr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -10,15 +11,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from paygate.store.database import Database
 from paygate.store.models import OutboxEmail, PaymentRequestEvent
@@ -31,6 +34,44 @@ BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=
 
 
 # -- paygate's database, read as an auditor would -----------------------------------------
+
+class PgSession:
+    """Another client of paygate's PostgreSQL database (another instance, an operator's
+    psql): one connection on its own thread and loop, kept across calls, so it can hold a
+    transaction open while the test drives paygate."""
+
+    def __init__(self, database_url: str) -> None:
+        import asyncpg
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._conn = self._run(asyncpg.connect(
+            database_url.replace("postgresql+asyncpg", "postgresql")))
+
+    def _run(self, coro: Any) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout=30)
+
+    def execute(self, sql: str, *args: Any) -> str:
+        return str(self._run(self._conn.execute(sql, *args)))
+
+    def close(self) -> None:
+        self._run(self._conn.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+
+def waiting_for_a_lock(database_url: str) -> int:
+    """How many sessions on paygate's PostgreSQL database wait for a lock right now."""
+    async def count(db: Database) -> int:
+        async with db.sessions() as tx:
+            return int(await tx.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")) or 0)
+    return query(database_url, count)
+
 
 def query(database_url: str, work: Callable[[Database], Coroutine[Any, Any, T]]) -> T:
     async def run() -> T:

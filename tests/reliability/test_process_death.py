@@ -5,14 +5,11 @@ payments with real card numbers finds no card number."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +30,11 @@ from tests.mailbox import MailServer
 from tests.payments.conftest import in_thread, wait_until
 from tests.reliability.conftest import (
     PaygateProcess,
+    PgSession,
     paid_transitions,
     paygate_env,
     query,
+    waiting_for_a_lock,
 )
 from tests.servers import free_port, serve_asgi
 
@@ -132,19 +131,12 @@ def world(database_url: str, mail_server: MailServer, tmp_path: Path) -> Iterato
 
 
 class HeldLock:
-    """A lock on paygate's database, taken from outside, on its own thread."""
+    """A lock on paygate's database, taken from outside."""
 
     def __init__(self, database_url: str) -> None:
         self._url = database_url
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
         self._sqlite: sqlite3.Connection | None = None
-        self._pg: Any = None
-
-    def _run(self, coro: Any) -> Any:
-        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return future.result(timeout=30)
+        self._pg: PgSession | None = None
 
     def take(self) -> None:
         if self._url.startswith("sqlite"):
@@ -153,29 +145,18 @@ class HeldLock:
                                            isolation_level=None, check_same_thread=False)
             self._sqlite.execute("BEGIN IMMEDIATE")
             return
-        import asyncpg
-
-        async def lock() -> Any:
-            conn = await asyncpg.connect(self._url.replace("postgresql+asyncpg", "postgresql"))
-            await conn.execute("BEGIN")
-            # The payment requests only: the event is stored, applying it blocks.
-            await conn.execute("LOCK TABLE payment_requests IN ACCESS EXCLUSIVE MODE")
-            return conn
-
-        self._pg = self._run(lock())
+        self._pg = PgSession(self._url)
+        self._pg.execute("BEGIN")
+        # The payment requests only: reading the request a webhook concerns blocks.
+        self._pg.execute("LOCK TABLE payment_requests IN ACCESS EXCLUSIVE MODE")
 
     def release(self) -> None:
         if self._sqlite is not None:
             self._sqlite.execute("ROLLBACK")
             self._sqlite.close()
         if self._pg is not None:
-            async def unlock() -> None:
-                await self._pg.execute("ROLLBACK")
-                await self._pg.close()
-            self._run(unlock())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-        self._loop.close()
+            self._pg.execute("ROLLBACK")
+            self._pg.close()
 
 
 def inbox(database_url: str) -> list[WebhookEvent]:
@@ -183,16 +164,6 @@ def inbox(database_url: str) -> list[WebhookEvent]:
         async with db.sessions() as tx:
             return list((await tx.scalars(select(WebhookEvent))).all())
     return query(database_url, rows)
-
-
-def waiting_for_a_lock(database_url: str) -> int:
-    """How many of paygate's PostgreSQL sessions wait for a lock right now."""
-    async def count(db: Database) -> int:
-        async with db.sessions() as tx:
-            return int(await tx.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'")) or 0)
-    return query(database_url, count)
 
 
 def status(database_url: str, request_id: str) -> str:
@@ -245,8 +216,8 @@ def test_killed_before_committing_a_webhook_then_stripes_retry_pays_once(
         if world.database_url.startswith("sqlite"):
             time.sleep(1.0)  # the delivery is in paygate, waiting for the write lock
         else:
-            # The delivery is in paygate, its transaction waiting for the lock; the event
-            # is stored and applied in that one transaction, so nothing is committed yet
+            # The delivery is in paygate, reading its request, waiting for the lock; the
+            # event is recorded with its move, in one statement, so nothing is stored yet
             # and Stripe, unanswered, will send it again.
             wait_until(lambda: waiting_for_a_lock(world.database_url) > 0, timeout=10)
             assert [row.type for row in inbox(world.database_url)
