@@ -28,7 +28,7 @@ from paygate.web import (
     widget,
 )
 from paygate.web.errors import EXCEPTION_HANDLERS
-from paygate.web.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
+from paygate.web.middleware import ResponseMiddleware
 from paygate.web.openapi import openapi_endpoint
 
 
@@ -67,8 +67,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None,
 
     app = Starlette(
         routes=[*extra_routes, *build_routes()],
-        middleware=[Middleware(RequestLogMiddleware), Middleware(SecurityHeadersMiddleware),
-                    *widget.cors_middleware(settings)],
+        middleware=[Middleware(ResponseMiddleware), *widget.cors_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,3 +91,25 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 def log_event(logger: logging.Logger, msg: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one event with key-value fields (kept as JSON keys)."""
     logger.log(level, msg, extra={"fields": fields})
+
+
+# The fields of the request being served, logged as its one line when it ends.
+_request_line: ContextVar[dict[str, Any] | None] = ContextVar("paygate_request_line",
+                                                              default=None)
+
+
+def open_request_line() -> dict[str, Any]:
+    """Start collecting fields for the current request's line (the request middleware)."""
+    fields: dict[str, Any] = {}
+    _request_line.set(fields)
+    return fields
+
+
+def log_outcome(logger: logging.Logger, msg: str, **fields: Any) -> None:
+    """What a request did (a webhook's event and outcome, say): added to its one log line
+    when it runs inside a request, logged on its own otherwise (a worker's retry)."""
+    line = _request_line.get()
+    if line is None:
+        log_event(logger, msg, **fields)
+    else:
+        line.update(fields)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from paygate.domain.errors import PaymentProviderError
-from paygate.logs import log_event
+from paygate.logs import log_event, log_outcome
 from paygate.services.ports import PaymentGateway
 from paygate.store.database import Database, utcnow
 from paygate.store.event_store import EventStore, EventTx, RowChanged
@@ -172,8 +172,9 @@ class WebhookService:
     def _processed(event: dict[str, Any], outcome: str,
                    payment_request: str | None = None) -> None:
         fields: dict[str, Any] = {"payment_request": payment_request} if payment_request else {}
-        log_event(logger, "webhook processed", event_id=event["id"], type=event.get("type"),
-                  account=event.get("account"), outcome=outcome, **fields)
+        log_outcome(logger, "webhook processed", event_id=event["id"],
+                    type=event.get("type"), account=event.get("account"), outcome=outcome,
+                    **fields)
 
     async def _apply(self, event: dict[str, Any]) -> str:
         assert self._gateway is not None

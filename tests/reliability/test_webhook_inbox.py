@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -137,6 +138,26 @@ def test_same_event_delivered_twice_concurrently_is_stored_once(stack: Stack) ->
     assert results == [200] * 6
     rows = inbox(stack)
     assert [r.id for r in rows] == ["evt_twice"]
+
+
+def test_a_webhook_request_logs_one_line_with_what_it_did(
+        stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    payload = event("evt_logged_once")
+    response = post(stack, payload, sign(payload, secret(stack)))
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"
+    request_id = response.headers["x-request-id"]
+    mentions = [record for record in caplog.records
+                if "evt_logged_once" in str(getattr(record, "fields", ""))
+                or request_id in str(getattr(record, "fields", ""))]
+    [line] = mentions
+    assert line.getMessage() == "request"
+    assert {key: line.fields.get(key) for key in (  # type: ignore[attr-defined]
+        "method", "path", "status", "request_id", "event_id", "type", "outcome")} == {
+        "method": "POST", "path": "/webhooks/stripe", "status": 200,
+        "request_id": request_id, "event_id": "evt_logged_once",
+        "type": "payment_intent.succeeded", "outcome": response.json()["outcome"]}
 
 
 def test_not_json_is_refused(stack: Stack) -> None:
