@@ -87,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     from paygate.app import create_app
 
-    uvicorn.run(create_app(settings, migrate=False), **options)
+    uvicorn.run(create_app(settings, migrate=False, freeze_heap=True), **options)
     return 0
 
 
