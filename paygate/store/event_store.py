@@ -179,14 +179,14 @@ class _AsyncpgUnit(EventTx):
                            outcome: str | None) -> bool:
         if self._move is None:
             return await super().record_event(event, payload, now, outcome)
-        request_id, changes, history = self._move
-        self._move = None
+        (request_id, changes, history), email = self._move, self._email
+        self._move = self._email = None
         params = {**self._event_values(event, payload, now, outcome),
                   **_prefixed("m_", changes), **_prefixed("h_", history or {}),
-                  **_prefixed("e_", self._email or {}), "request_id": request_id,
+                  **_prefixed("e_", email or {}), "request_id": request_id,
                   ROW_VERSION: self._versions[request_id]}
         found = await self._one(self._s.unit(frozenset(changes), history is not None,
-                                             self._email is not None), params)
+                                             email is not None), params)
         assert found is not None  # a SELECT of counts: always one row
         if found["moved"]:
             return True  # moved, so not applied before: announce it
