@@ -97,24 +97,28 @@ class WebhookService:
         nothing. If applying fails, the event is kept for the reconciler."""
         handler = self._tx_handlers[str(event.get("type"))]
         try:
-            handled = await self._apply_recorded(event, payload, handler)
+            applied = await self._apply_recorded(event, payload, handler)
         except Exception as exc:
             await self._store(event, payload)
             await self._failed(event, exc)
             raise
-        if handled is None:
+        if applied is None:
             return "duplicate"
+        handled, flush_pending = applied
         if handled.announce is not None:
             await handled.announce()
+        if flush_pending:  # notice first, then make it durable before answering Stripe
+            await self._events.acknowledge(event["id"])
         if handled.finish is not None:
             return await self._run(event, handled.finish)
         self._processed(event, handled.outcome, handled.payment_request)
         return handled.outcome
 
     async def _apply_recorded(self, event: dict[str, Any], payload: bytes,
-                              handler: TxHandler) -> Handled | None:
-        """None for a duplicate. A unit whose request changed between its read and its
-        write wrote nothing, and is redone from a fresh read."""
+                              handler: TxHandler) -> tuple[Handled, bool] | None:
+        """What the handler did and whether its writes still wait for their flush (see
+        EventTx.flush_pending); None for a duplicate. A unit whose request changed between
+        its read and its write wrote nothing, and is redone from a fresh read."""
         for attempt in range(UNIT_ATTEMPTS):
             try:
                 async with self._events.unit() as tx:
@@ -124,7 +128,7 @@ class WebhookService:
                     done = handled.outcome if handled.finish is None else None
                     if not await tx.record_event(event, payload, utcnow(), done):
                         raise _Duplicate
-                return handled
+                return handled, tx.flush_pending
             except _Duplicate:
                 return None
             except RowChanged:
