@@ -39,7 +39,6 @@ def build_routes() -> list[BaseRoute]:
     routes += sessions.routes()
     routes += webhooks.routes()
     routes += payments.routes()
-    routes += realtime.routes()
     routes += widget.routes()
     routes += admin.routes()
     routes += refunds.routes()
@@ -71,7 +70,8 @@ def create_app(settings: Settings, *, migrate: bool | None = None,
 
     app = Starlette(
         routes=[*extra_routes, *build_routes()],
-        middleware=[Middleware(ResponseMiddleware), *widget.cors_middleware(settings)],
+        middleware=[Middleware(realtime.CallSocketShortcut), Middleware(ResponseMiddleware),
+                    *widget.cors_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

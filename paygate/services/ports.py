@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,13 +76,17 @@ class PaymentGateway(Protocol):
 RECONNECTED = "__reconnected__"
 
 
+Deliver = Callable[[str], None]
+
+
 class Broadcast(Protocol):
     """Fan-out of small notices to every instance's subscribers of a channel."""
 
     async def connect(self) -> None: ...
     async def disconnect(self) -> None: ...
     async def publish(self, channel: str, message: str) -> None: ...
-    def subscribe(self, channel: str) -> AsyncIterator[str]: ...
+    async def listen(self, channel: str, deliver: Deliver) -> None: ...
+    async def unlisten(self, channel: str, deliver: Deliver) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ import time
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from paygate.domain.errors import DomainError, Forbidden
@@ -37,6 +38,7 @@ EXPIRY_SLACK = 0.25
 UNAUTHENTICATED, FORBIDDEN = 4401, 4403
 PING, PONG = json.dumps({"type": "ping"}), json.dumps({"type": "pong"})
 OPEN_VALUES = frozenset(status.value for status in OPEN)
+BACKLOG_LIMIT = 256  # notices held for a socket that is not reading
 
 
 def _origin(url: str) -> str:
@@ -91,32 +93,36 @@ async def call_socket(ws: WebSocket) -> None:
 
 
 class CallSocket:
-    """One person's socket on a call. Besides the receive loop there is one task (the
-    broadcast pump) and one timer: the keepalive ping, or the moment the earliest open
-    request it has shown expires, whichever comes first. An idle socket with nothing due
-    costs no database work."""
+    """One person's socket on a call. Besides the receive loop there is one timer (the
+    keepalive ping, or the moment the earliest open request it has shown expires, whichever
+    comes first) and, only while notices are on their way out, a sender task: an idle
+    socket holds no task, queue or database work of its own (fewer objects for every
+    garbage collection to walk, see docs/benchmarks.md)."""
 
     def __init__(self, ws: WebSocket, principal: Principal, call_id: str) -> None:
         self._ws = ws
         self._principal = principal
         self._call_id = call_id
         self._rt = runtime(ws)
-        self._snapshot_sent = asyncio.Event()
         assert principal.clinic_id is not None
         self._clinic_id = principal.clinic_id
         self._channel = call_channel(principal.org_id, principal.clinic_id, call_id)
         self._expiries: dict[str, float] = {}  # open request id -> expires_at (epoch s)
+        self._backlog: list[str] = []  # notices not sent yet, oldest first
+        self._ready = False  # the snapshot went out: notices may follow
+        self._sender: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._tick: asyncio.Task[None] | None = None
         self._next_ping = 0.0
         self._closed = False
 
     async def run(self) -> None:
-        pump = asyncio.create_task(self._pump())
+        broadcast = self._rt.broadcast
+        await broadcast.listen(self._channel, self._deliver)  # before the snapshot's read
         try:
-            await asyncio.sleep(0)  # let the pump subscribe before the snapshot is read
             await self._send_snapshot()
-            self._snapshot_sent.set()
+            self._ready = True
+            self._start_sender()  # what was published while the snapshot was read
             # Spread the pings of sockets that connected together (e.g. after a restart).
             loop = asyncio.get_running_loop()
             self._next_ping = loop.time() + KEEPALIVE_SECONDS * random.uniform(0.8, 1.0)
@@ -126,9 +132,10 @@ class CallSocket:
             pass
         finally:
             self._closed = True
+            await broadcast.unlisten(self._channel, self._deliver)
             if self._timer is not None:
                 self._timer.cancel()
-            tasks = [t for t in (pump, self._tick) if t is not None]
+            tasks = [t for t in (self._sender, self._tick) if t is not None]
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -142,10 +149,22 @@ class CallSocket:
         await self._ws.send_text(snapshot_message(views))
         self._schedule()
 
-    async def _pump(self) -> None:
+    def _deliver(self, message: str) -> None:
+        """The broadcast's callback: queue the notice and make sure a sender runs."""
+        if len(self._backlog) >= BACKLOG_LIMIT:
+            # A stalled reader loses its oldest hint; the snapshot it gets next is the truth.
+            del self._backlog[0]
+        self._backlog.append(message)
+        self._start_sender()
+
+    def _start_sender(self) -> None:
+        if self._ready and not self._closed and self._backlog and self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send_backlog())
+
+    async def _send_backlog(self) -> None:
         try:
-            async for message in self._rt.broadcast.subscribe(self._channel):
-                await self._snapshot_sent.wait()
+            while self._backlog:
+                message = self._backlog.pop(0)
                 if message == RECONNECTED:  # notices may have been lost meanwhile
                     await self._send_snapshot()
                     continue
@@ -154,9 +173,11 @@ class CallSocket:
         except (WebSocketDisconnect, RuntimeError):
             return
         except Exception:
-            logger.exception("call socket pump failed")
+            logger.exception("call socket sender failed")
             with contextlib.suppress(Exception):
                 await self._ws.close(code=1011)
+        finally:
+            self._sender = None
 
     def _track(self, message: str) -> None:
         """Keep the open requests' expiry times current from the notices passing by."""
@@ -173,7 +194,7 @@ class CallSocket:
             self._schedule()
 
     def _schedule(self) -> None:
-        if self._closed or not self._snapshot_sent.is_set():
+        if self._closed or not self._ready:
             return
         loop = asyncio.get_running_loop()
         when = self._next_ping
@@ -226,5 +247,28 @@ class CallSocket:
                 await self._send_snapshot()
 
 
-def routes() -> list[BaseRoute]:
-    return [WebSocketRoute("/api/v1/calls/{call_id}/socket", call_socket)]
+SOCKET_PATH = "/api/v1/calls/{call_id}/socket"
+
+
+class CallSocketShortcut:
+    """ASGI middleware (the first after Starlette's own error layer) that hands call sockets
+    straight to `call_socket`. Through the router each open socket kept about ten more
+    suspended coroutines, with their closures, alive for as long as it stayed open:
+    objects that every full garbage collection walks (docs/benchmarks.md). call_socket
+    answers its own errors (close codes), so the exception layers it skips had nothing to
+    do for it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._path = compile_path(SOCKET_PATH)[0]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            path, root = scope["path"], scope.get("root_path", "")
+            match = self._path.match(path[len(root):] if root and path.startswith(root)
+                                     else path)
+            if match is not None:
+                scope["path_params"] = match.groupdict()
+                await call_socket(WebSocket(scope, receive, send))
+                return
+        await self.app(scope, receive, send)

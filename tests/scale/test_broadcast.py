@@ -14,23 +14,27 @@ from paygate.adapters.broadcast import make_broadcast
 from paygate.services.ports import RECONNECTED, Broadcast
 
 
-async def take(it: AsyncIterator[str], n: int, within: float = 5.0) -> list[str]:
+class Feed:
+    """A subscriber that keeps what it is sent, in order, as a call socket would."""
+
+    def __init__(self) -> None:
+        self.received: asyncio.Queue[str] = asyncio.Queue()
+
+    def __call__(self, message: str) -> None:
+        self.received.put_nowait(message)
+
+
+async def take(feed: Feed, n: int, within: float = 5.0) -> list[str]:
     async with asyncio.timeout(within):
-        return [await anext(it) for _ in range(n)]
+        return [await feed.received.get() for _ in range(n)]
 
 
-async def subscribed(bus: Broadcast, channel: str) -> AsyncIterator[str]:
-    """Start a subscription and give it time to be registered before publishing."""
-    it = bus.subscribe(channel)
-    first = asyncio.ensure_future(anext(it))
+async def subscribed(bus: Broadcast, channel: str) -> Feed:
+    """Subscribe, and give the subscription time to reach the server before publishing."""
+    feed = Feed()
+    await bus.listen(channel, feed)
     await asyncio.sleep(0.2)
-
-    async def rest() -> AsyncIterator[str]:
-        yield await first
-        async for item in it:
-            yield item
-
-    return rest()
+    return feed
 
 
 @pytest.fixture(params=["memory", "redis", "postgres"])
@@ -108,17 +112,17 @@ async def test_one_redis_connection_carries_every_channel_of_an_instance(
 
     try:
         assert await our_pubsub_connections() == 1
-        feeds = [bus.subscribe(f"call:o:c:many{n}") for n in range(200)]
-        pending = [asyncio.ensure_future(anext(feed)) for feed in feeds]
+        feeds = [Feed() for _ in range(200)]
+        for n, feed in enumerate(feeds):
+            await bus.listen(f"call:o:c:many{n}", feed)
         await asyncio.sleep(0.5)
         assert await our_pubsub_connections() == 1
         counts = dict(await admin.pubsub_numsub("call:o:c:many0", "call:o:c:many199"))
         assert counts == {"call:o:c:many0": 1, "call:o:c:many199": 1}
         await bus.publish("call:o:c:many7", "hello")
-        assert await asyncio.wait_for(pending[7], 5) == "hello"
-        for task in pending:  # the sockets go away: their subscriptions end
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        assert await take(feeds[7], 1) == ["hello"]
+        for n, feed in enumerate(feeds):  # the sockets go away: their subscriptions end
+            await bus.unlisten(f"call:o:c:many{n}", feed)
         await asyncio.sleep(0.3)
         counts = dict(await admin.pubsub_numsub("call:o:c:many0"))
         assert counts == {"call:o:c:many0": 0}

@@ -1,58 +1,58 @@
-"""In-process fan-out, and the base every broadcast backend builds on: subscriptions are
-bounded local queues; remote backends add one connection that feeds them."""
+"""In-process fan-out, and the base every broadcast backend builds on: a subscriber is a
+function the fan-out calls with each message of its channel; remote backends add one
+connection that feeds the fan-out."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator
 
-from paygate.services.ports import RECONNECTED
+from paygate.services.ports import RECONNECTED, Deliver
 
 logger = logging.getLogger("paygate.broadcast")
 
 
 class LocalFanout:
-    def __init__(self, queue_size: int = 256) -> None:
-        self._queues: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
-        self._queue_size = queue_size
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[Deliver]] = {}
 
-    def add(self, channel: str) -> tuple[asyncio.Queue[str], bool]:
-        """A new queue for `channel`, and whether it is the channel's first subscriber."""
-        queue: asyncio.Queue[str] = asyncio.Queue(self._queue_size)
-        first = channel not in self._queues
-        self._queues[channel].add(queue)
-        return queue, first
+    def add(self, channel: str, deliver: Deliver) -> bool:
+        """Add a subscriber to `channel`; True when it is the channel's first."""
+        subscribers = self._subscribers.get(channel)
+        if subscribers is None:
+            self._subscribers[channel] = {deliver}
+            return True
+        subscribers.add(deliver)
+        return False
 
-    def remove(self, channel: str, queue: asyncio.Queue[str]) -> bool:
-        """Forget a queue; True when the channel has no subscriber left."""
-        queues = self._queues.get(channel)
-        if queues is None:
+    def remove(self, channel: str, deliver: Deliver) -> bool:
+        """Forget a subscriber; True when the channel has no subscriber left."""
+        subscribers = self._subscribers.get(channel)
+        if subscribers is None:
             return False
-        queues.discard(queue)
-        if queues:
+        subscribers.discard(deliver)
+        if subscribers:
             return False
-        del self._queues[channel]
+        del self._subscribers[channel]
         return True
 
     def deliver(self, channel: str, message: str) -> None:
-        for queue in tuple(self._queues.get(channel, ())):
-            if queue.full():
-                # A stalled reader loses its oldest hint; the snapshot it gets next is the truth.
-                queue.get_nowait()
-            queue.put_nowait(message)
+        for deliver in tuple(self._subscribers.get(channel, ())):
+            try:
+                deliver(message)
+            except Exception:  # one broken subscriber does not cost the others their notice
+                logger.exception("a broadcast subscriber failed")
 
     def deliver_all(self, message: str) -> None:
-        for channel in tuple(self._queues):
+        for channel in tuple(self._subscribers):
             self.deliver(channel, message)
 
     def channels(self) -> list[str]:
-        return list(self._queues)
+        return list(self._subscribers)
 
     def clear(self) -> None:
-        self._queues.clear()
+        self._subscribers.clear()
 
 
 class FanoutBroadcast:
@@ -64,21 +64,21 @@ class FanoutBroadcast:
 
     LOST: tuple[type[BaseException], ...] = (OSError,)
 
-    def __init__(self, queue_size: int = 256) -> None:
-        self._local = LocalFanout(queue_size)
+    def __init__(self) -> None:
+        self._local = LocalFanout()
         self._reader: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
-    async def subscribe(self, channel: str) -> AsyncIterator[str]:
-        queue, first = self._local.add(channel)
-        try:
-            if first:
-                await self._first_subscriber(channel)
-            while True:
-                yield await queue.get()
-        finally:
-            if self._local.remove(channel, queue):
-                await self._last_subscriber_left(channel)
+    async def listen(self, channel: str, deliver: Deliver) -> None:
+        """Call `deliver` (in the event loop, without awaiting) with every message published
+        on `channel` from now on, until `unlisten`. It must not block: a socket queues the
+        message and sends it from a task of its own."""
+        if self._local.add(channel, deliver):
+            await self._first_subscriber(channel)
+
+    async def unlisten(self, channel: str, deliver: Deliver) -> None:
+        if self._local.remove(channel, deliver):
+            await self._last_subscriber_left(channel)
 
     async def _first_subscriber(self, channel: str) -> None:
         """A backend that subscribes per channel does it here."""

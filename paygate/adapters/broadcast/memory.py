@@ -16,7 +16,7 @@ class MemoryBroadcast(FanoutBroadcast):
 
     async def publish(self, channel: str, message: str) -> None:
         self._local.deliver(channel, message)
-        # Let the subscribers' pumps run now: the notice leaves for the sockets before the
+        # Let the subscribers' senders run now: the notice leaves for the sockets before the
         # publisher goes on (a webhook's publisher then builds its HTTP response and log
         # line, ~0.1-0.2 ms the clinician's notice would otherwise wait behind).
         await asyncio.sleep(0)

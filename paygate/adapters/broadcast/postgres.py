@@ -33,8 +33,8 @@ def dsn(url: str) -> str:
 class PostgresBroadcast(FanoutBroadcast):
     LOST = LOST
 
-    def __init__(self, url: str, queue_size: int = 256) -> None:
-        super().__init__(queue_size)
+    def __init__(self, url: str) -> None:
+        super().__init__()
         self._dsn = dsn(url)
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None

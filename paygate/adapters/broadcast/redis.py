@@ -25,8 +25,8 @@ PUBLISH_BATCH = 256
 class RedisBroadcast(FanoutBroadcast):
     LOST = LOST
 
-    def __init__(self, url: str, queue_size: int = 256) -> None:
-        super().__init__(queue_size)
+    def __init__(self, url: str) -> None:
+        super().__init__()
         self._url = url
         self._client: aioredis.Redis | None = None
         self._pubsub: PubSub | None = None
