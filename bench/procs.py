@@ -79,10 +79,12 @@ def _children(pid: int) -> list[int]:
 
 
 def start(name: str, argv: list[str], *, port: int, env: dict[str, str], logdir: Path,
-          ready_path: str = "/healthz", timeout: float = 30.0) -> Proc:
+          ready_path: str = "/healthz", timeout: float = 30.0, cwd: Path | None = None
+          ) -> Proc:
+    """`cwd`: run from another checkout (`python -m` imports the package found there)."""
     log = logdir / f"{name}.log"
     handle = log.open("ab")
-    popen = subprocess.Popen(argv, env={**os.environ, **env}, stdout=handle,
+    popen = subprocess.Popen(argv, env={**os.environ, **env}, stdout=handle, cwd=cwd,
                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     handle.close()
     proc = Proc(name, popen, f"http://127.0.0.1:{port}", log)

@@ -37,3 +37,17 @@ def test_the_quick_benchmark_prints_every_table_with_real_measurements(
         sent, notices = int(row[5]), int(row[6])
         assert sent > 0 and notices == sent, row
     assert "KiB per socket" in report and "speed-up" in report
+
+
+def test_the_sequential_benchmark_times_every_webhook_of_each_server(
+        tmp_path: Path, postgres_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.sequential", "--webhooks", "40"],
+        capture_output=True, text=True, timeout=170, check=False,
+        env={**os.environ, "PAYGATE_BENCH_POSTGRES_URL": POSTGRES_URL})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    rows = {line.split("|")[1].strip(): line.split("|")
+            for line in result.stdout.splitlines() if line.startswith("| ")}
+    assert {"paygate", "floor"} <= set(rows)
+    assert float(rows["paygate"][2]) > 0 and float(rows["floor"][2]) > 0
+    assert rows["floor"][5].strip() == "1.0x"
