@@ -103,6 +103,9 @@ class WebhookService:
             await self._failed(event, exc)
             raise
         if applied is None:
+            # Processed before, maybe by a unit whose acknowledgement failed: its write is
+            # visible but perhaps not flushed yet, so this 2xx waits for the flush too.
+            await self._events.acknowledge(event["id"])
             return "duplicate"
         handled, flush_pending = applied
         if handled.announce is not None:

@@ -262,7 +262,10 @@ class EventStore:
 
     async def acknowledge(self, event_id: str) -> None:
         """Wait until a unit's writes are durable (its `flush_pending`): a synchronous
-        commit of the event's row, which flushes the WAL up to and past the unit's."""
+        commit of the event's row, which flushes the WAL up to and past the unit's. On
+        SQLite every commit is durable already."""
+        if not self._pg:
+            return
         pool = await self._asyncpg_pool()
         sql, args = self._compiled.bind(self._statements.acknowledge, {"event_id": event_id})
         async with pool.acquire() as conn:
