@@ -19,11 +19,11 @@ from typing import Any
 
 JSON = dict[str, Any]
 
-_ALPHABET = string.ascii_letters + string.digits
+ALPHABET = string.ascii_letters + string.digits
 
 
 def rand(n: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+    return "".join(secrets.choice(ALPHABET) for _ in range(n))
 
 
 def new_id(prefix: str, n: int = 24) -> str:

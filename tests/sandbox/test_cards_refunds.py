@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import stripe
 
@@ -139,3 +141,18 @@ def test_refund_needs_a_successful_payment(world: World, account: str) -> None:
     with pytest.raises(stripe.InvalidRequestError) as info:
         world.client.v1.refunds.create({"payment_intent": pi.id}, opts)
     assert "does not have a successful charge to refund" in (info.value.user_message or "")
+
+
+def test_a_card_fingerprint_never_looks_like_a_card_number() -> None:
+    """Stripe's fingerprints are 16 letters and digits; paygate stores them in its inbox,
+    and its card-number scan must not find one there. With this salt the old scheme (the
+    first 16 hex digits of the MAC) gave 5555788468741036, Luhn-valid: a database holding
+    it failed every card scan."""
+    from paygate.sandbox.cards import inspect_card
+
+    first = inspect_card("4242424242424242", 12, 2034, "123", salt="salt4229").fingerprint
+    again = inspect_card("4242424242424242", 12, 2034, "123", salt="salt4229").fingerprint
+    other = inspect_card("5555555555554444", 12, 2034, "123", salt="salt4229").fingerprint
+    assert first == again != other  # the same card, the same fingerprint, per account
+    assert len(first) == 16 and first.isalnum()
+    assert not re.search(r"\d{13}", first)  # no run of digits as long as a card number
