@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from paygate.domain.payment_requests import OPEN, Status
 from paygate.store.database import Database
 from paygate.store.models import PaymentRequest
 from tests.admin.conftest import Browser, admin_client, run_async
@@ -31,6 +32,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 ANA = ("dr-ana", "Dr Ana Souza")
 ZOE = ("dr-zoe", "Zoë Müller")
 EVIL = '=HYPERLINK("http://evil.example","Click")'
+
+
+NOT_YET = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -61,6 +65,10 @@ def insert(stack: Stack, rows: Sequence[Row]) -> None:
                 for r in rows:
                     settled = r.status in ("paid", "partially_refunded", "refunded")
                     paid = (r.paid or r.requested) if settled else None
+                    # An open request past its deadline (a failed one can still be paid)
+                    # is expired by the reconciler, whose pass may come during the test.
+                    expires = r.requested + timedelta(minutes=30) \
+                        if Status(r.status) not in OPEN else NOT_YET
                     tx.add(PaymentRequest(
                         id="pr_" + secrets.token_hex(8), org_id="org_x", clinic_id=r.clinic,
                         call_id="call_1", reference=r.ref, amount=r.amount,
@@ -70,7 +78,7 @@ def insert(stack: Stack, rows: Sequence[Row]) -> None:
                         card_brand=r.card[0] if settled and r.card else None,
                         card_last4=r.card[1] if settled and r.card else None, version=1,
                         created_at=r.requested, updated_at=paid or r.requested,
-                        expires_at=r.requested + timedelta(minutes=30), paid_at=paid))
+                        expires_at=expires, paid_at=paid))
         finally:
             await db.close()
 
