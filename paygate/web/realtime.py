@@ -132,7 +132,6 @@ class CallSocket:
             pass
         finally:
             self._closed = True
-            await broadcast.unlisten(self._channel, self._deliver)
             if self._timer is not None:
                 self._timer.cancel()
             tasks = [t for t in (self._sender, self._tick) if t is not None]
@@ -141,6 +140,8 @@ class CallSocket:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            # Last: a remote backend's unsubscribe may await a server that is gone.
+            await broadcast.unlisten(self._channel, self._deliver)
 
     async def _send_snapshot(self) -> None:
         views = await self._rt.payments.list_for_call(self._principal, self._call_id)
