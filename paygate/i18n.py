@@ -8,6 +8,7 @@ else English. Regional tags fold into the language paygate has (fa-IR -> fa, fr-
 
 from __future__ import annotations
 
+import copy
 import functools
 import gettext
 import io
@@ -15,15 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from babel.core import Locale
 from babel.dates import format_date, format_time, get_datetime_format, get_time_format
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import parse_pattern
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from paygate.domain.money import Money
+from paygate.domain.money import Money, exponent
 from paygate.resources import resource_dir
 
 LOCALES = ("en", "fr", "fa", "bn")
@@ -159,12 +161,22 @@ def native_digits(text: str, locale: str) -> str:
 
 
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
-    """Exact: the Decimal of integer minor units, in the locale's currency format."""
+    """Exact: the Decimal of integer minor units, in the locale's currency format.
+
+    The number of decimals is always paygate's exponent for the currency (the one Stripe's
+    amounts use, paygate.domain.money), never the locale library's idea of the currency's
+    decimals: CLDR gives HUF 0 digits where Stripe counts hundredths, and rounding to CLDR's
+    digits would show a patient an amount other than the one charged.
+    """
     money = Money(amount_minor, currency)
-    text = format_currency(
-        money.to_major(), money.currency.upper(), locale=locale, currency_digits=True,
-        format=_EN_CURRENCY if locale in CODE_DISPLAY else None,
-        numbering_system="default")
+    places = exponent(money.currency)
+    pattern = parse_pattern(_EN_CURRENCY if locale in CODE_DISPLAY
+                            else Locale.parse(locale).currency_formats["standard"])
+    pattern = copy.copy(pattern)
+    pattern.frac_prec = (places, places)
+    text = pattern.apply(money.to_major(), Locale.parse(locale),
+                         currency=money.currency.upper(), currency_digits=False,
+                         numbering_system="default")
     return native_digits(text, locale)
 
 

@@ -4,6 +4,22 @@ The exponent and minimum-charge facts follow Stripe's documentation
 (https://docs.stripe.com/currencies): zero-decimal currencies such as JPY take whole
 units, three-decimal ones such as KWD take thousandths (Stripe requires the last digit
 to be 0 for those), everything else takes hundredths.
+
+The exponent here is the only source of a currency's decimals in paygate: amounts are
+stored, sent to Stripe and shown with it (paygate.i18n.format_money), never with a locale
+library's (CLDR/Babel) digits, which differ for some currencies and change between releases.
+
+Stripe's special cases (docs.stripe.com/currencies#special-cases), and what paygate does:
+- HUF: two decimals in Stripe's API (CLDR and Babel >= 2.19 say 0). Charges may carry
+  fillér; only payouts must be whole forints. paygate offers HUF with exponent 2 and shows
+  both decimals ("HUF 175.50"), so the amount shown is the amount charged.
+- TWD: the same as HUF (two decimals in the API, whole dollars only for payouts). Not
+  offered today; exponent 2 if it is.
+- ISK: two decimals in Stripe's API, but since 2023 the card networks take whole krónur
+  only, so an amount must be a multiple of 100. Not offered today (it would need that
+  rule beside the three-decimal one); exponent 2.
+- UGX: zero-decimal in Stripe's API (the amount is whole shillings). Not offered today;
+  exponent 0.
 """
 
 from __future__ import annotations
@@ -14,6 +30,8 @@ from decimal import Decimal, InvalidOperation
 
 from paygate.domain.errors import InvalidAmount, UnsupportedCurrency
 
+# Stripe's zero-decimal and three-decimal lists; every other currency takes hundredths,
+# including the special cases HUF, TWD and ISK above.
 ZERO_DECIMAL = frozenset(
     "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
 )

@@ -13,9 +13,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from babel.numbers import get_currency_precision
 
 from paygate import i18n
+from paygate.domain.errors import UnsupportedCurrency
 from paygate.domain.money import SUPPORTED, Money, exponent
 from paygate.services.receipts import ReceiptFacts, ReceiptWriter
 
@@ -79,10 +79,33 @@ def test_amounts_are_exact_and_written_for_each_language() -> None:
     # Beyond a float's exact range, still every digit.
     assert i18n.format_money(99_999_999_999_999_999, "usd", "en") == \
         "USD 999,999,999,999,999.99"
-    for currency in SUPPORTED:  # Babel's decimals are Stripe's, so no amount is rounded
-        assert get_currency_precision(currency.upper()) == exponent(currency)
-        assert i18n.format_money(Money(1, currency).amount, currency, "en").endswith(
-            "1" if exponent(currency) == 0 else "0" * (exponent(currency) - 1) + "1")
+
+
+
+def test_amounts_show_paygates_decimals_never_the_locale_librarys() -> None:
+    """The amount a patient reads is the amount charged: every supported currency is shown
+    with paygate's exponent in every language, whatever CLDR says about its decimals."""
+    latin = str.maketrans("۰۱۲۳۴۵۶۷۸۹০১২৩৪৫৬৭৮৯", "0123456789" * 2)
+    for currency in SUPPORTED:
+        places = exponent(currency)
+        for locale in i18n.LOCALES:
+            for minor in (1, 123456):
+                text = i18n.format_money(minor, currency, locale).translate(latin)
+                digits = "".join(ch for ch in text if ch.isdigit())
+                assert digits == str(minor).rjust(places + 1, "0"), (currency, locale, text)
+    # Stripe counts HUF in hundredths; CLDR (Babel 2.19) gives it no decimals at all.
+    assert i18n.format_money(17550, "huf", "en") == "HUF 175.50"
+    assert i18n.format_money(17550, "huf", "fr") == "175,50\xa0HUF"
+    assert exponent("huf") == 2
+
+
+def test_stripes_special_currencies() -> None:
+    # docs.stripe.com/currencies#special-cases, as paygate.domain.money describes them.
+    assert (exponent("isk"), exponent("twd"), exponent("ugx"), exponent("huf")) == (2, 2, 0, 2)
+    assert Money.from_major("175.50", "huf").amount == 17550
+    for unsupported in ("isk", "twd", "ugx"):
+        with pytest.raises(UnsupportedCurrency):
+            Money(100, unsupported)
 
 
 def test_dates_are_written_for_each_language() -> None:
