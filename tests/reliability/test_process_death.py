@@ -103,7 +103,7 @@ def world(database_url: str, mail_server: MailServer, tmp_path: Path) -> Iterato
     sandbox = create_sandbox_app(SandboxConfig(
         secret_key=STRIPE_SECRET, client_id=STRIPE_CLIENT_ID,
         webhook_endpoints=((f"http://127.0.0.1:{port}/webhooks/stripe", secret),),
-        retry_schedule=(0.5, 0.5, 1.0, 1.0, 2.0, 4.0, 8.0)))
+        retry_schedule=(0.5, 0.5, 1.0, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0)))
     with serve_asgi(sandbox) as sandbox_url:
         platform = stripe.StripeClient(STRIPE_SECRET, base_addresses={"api": sandbox_url})
         account = platform.v1.accounts.create({"type": "standard", "country": "US",
@@ -229,7 +229,7 @@ def test_killed_before_committing_a_webhook_then_stripes_retry_pays_once(
     assert status(world.database_url, created["id"]) == "requested"
 
     paygate.start()  # the same address: Stripe's retries find it again
-    wait_until(lambda: status(world.database_url, created["id"]) == "paid", timeout=30)
+    wait_until(lambda: status(world.database_url, created["id"]) == "paid", timeout=45)
     assert paid_transitions(world.database_url, created["id"]) == 1
     world.mail.mailbox.wait_for(lambda m: PATIENT in m.to)
     wait_until(lambda: all(row.processed_at for row in inbox(world.database_url)),
