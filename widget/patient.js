@@ -17,8 +17,7 @@ export class PatientView {
   constructor({root, api, session, options, events, book}) {
     Object.assign(this, {root, api, session, options, events, book});
     this.screen = sessionValue(session, "screen", {name: "home"});
-    this.checkout = null;
-    this.paying = false;
+    this.checkout = null;  // the open checkout: its request, Stripe, and whether it is paying
     this.liveEl = h("p", {class: "pg-sr", role: "status", "aria-live": "polite",
       "aria-atomic": "true", "data-testid": "announcer"});
     this.body = h("div", {class: "pg-screen"});
@@ -148,10 +147,13 @@ export class PatientView {
       h("p", {class: "pg-fine"}, t("Payments are processed securely by Stripe. Your card " +
         "details are never shared with the clinic.")));
     this.summaryEl = h("div", {class: "pg-summary"});
-    replace(this.body,
-      h("button", {type: "button", class: "pg-link pg-back",
-        onclick: () => { if (!this.paying) this.go({name: "home"}); }},
-        h("span", {class: "pg-back-arrow", "aria-hidden": "true"}, "\u2190"), " ", t("Back")),
+    const checkout = {requestId: request.id, paying: false, destroy: () => {}};
+    this.checkout = checkout;
+    // Busy only while this checkout pays; aria-disabled says so instead of a silent no.
+    const back = h("button", {type: "button", class: "pg-link pg-back",
+      onclick: () => { if (!checkout.paying) this.go({name: "home"}); }},
+      h("span", {class: "pg-back-arrow", "aria-hidden": "true"}, "\u2190"), " ", t("Back"));
+    replace(this.body, back,
       h("section", {class: "pg-card", "aria-labelledby": "pg-checkout-title"},
         h("h2", {id: "pg-checkout-title", class: "pg-sr"}, t("Checkout")),
         this.summaryEl, form));
@@ -161,8 +163,6 @@ export class PatientView {
       setSessionValue(this.session, "email", email.value);
     });
 
-    const checkout = {requestId: request.id, destroy: () => {}};
-    this.checkout = checkout;
     let detail;
     try {
       detail = await this.api.get(`/api/v1/payment-requests/${encodeURIComponent(request.id)}`);
@@ -185,7 +185,7 @@ export class PatientView {
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (this.paying) return;
+      if (checkout.paying || this.checkout !== checkout) return;
       error.textContent = "";
       const address = email.value.trim();
       if (!EMAIL.test(address)) {
@@ -193,7 +193,7 @@ export class PatientView {
         email.focus();
         return;
       }
-      this.setPaying(true, pay, request);
+      this.setPaying(checkout, true, {pay, back, request});
       try {
         await this.api.post(`/api/v1/payment-requests/${encodeURIComponent(request.id)}/receipt`,
           {email: address, locale: currentLocale()});
@@ -210,7 +210,13 @@ export class PatientView {
           error.textContent = "";
           this.announce(t("Your payment is being processed."));
           pay.textContent = t("Processing\u2026");
-          return;  // the socket will say when Stripe confirms
+          // The socket will say when Stripe decides; a failure frees this checkout again.
+          checkout.failed = (failed) => {
+            checkout.failed = null;
+            error.textContent = failed.failure_message || t("The payment did not go through.");
+            this.setPaying(checkout, false, {pay, back, request: failed});
+          };
+          return;
         }
       } catch (err) {
         if (err.code === "conflict" || err.status === 409) {
@@ -221,16 +227,17 @@ export class PatientView {
         }
         error.textContent = err.message;
       }
-      this.setPaying(false, pay, request);
+      this.setPaying(checkout, false, {pay, back, request});
     });
   }
 
   // aria-disabled, not disabled: a disabled button drops keyboard focus to the page.
-  setPaying(paying, button, request) {
-    this.paying = paying;
-    button.setAttribute("aria-disabled", String(paying));
-    button.textContent = paying ? t("Processing\u2026") : t("Pay {amount}", {amount: money(request)});
-    button.setAttribute("aria-busy", String(paying));
+  setPaying(checkout, paying, {pay, back, request}) {
+    checkout.paying = paying;
+    pay.setAttribute("aria-disabled", String(paying));
+    pay.textContent = paying ? t("Processing\u2026") : t("Pay {amount}", {amount: money(request)});
+    pay.setAttribute("aria-busy", String(paying));
+    back.setAttribute("aria-disabled", String(paying));
   }
 
   updateCheckoutSummary(r) {
@@ -324,10 +331,8 @@ export class PatientView {
     const s = this.screen;
     if (s.name === "checkout" && s.id === after.id) {
       if (after.status === "paid") return this.go({name: "done", id: after.id});
-      if (!PAYABLE.has(after.status)) {
-        this.paying = false;
-        return this.go({name: "ended", id: after.id});
-      }
+      if (!PAYABLE.has(after.status)) return this.go({name: "ended", id: after.id});
+      if (after.status === "failed" && this.checkout?.failed) this.checkout.failed(after);
       return this.updateCheckoutSummary(after);
     }
     if (s.name === "home") this.render();
