@@ -2,6 +2,7 @@
 // + Stripe's Payment Element), and the confirmation. The screen survives a reload: it is
 // kept for this tab and checked against the snapshot the server sends.
 import {Checkout} from "./checkout.js";
+import {CheckoutNotice} from "./checkout-notice.js";
 import {cardLabel, formatDateTime, h, reference, replace, typed} from "./dom.js";
 import {money} from "./clinician.js";
 import {N_, currentLocale, t} from "./i18n.js";
@@ -147,8 +148,11 @@ export class PatientView {
       h("p", {class: "pg-fine"}, t("Payments are processed securely by Stripe. Your card " +
         "details are never shared with the clinic.")));
     this.summaryEl = h("div", {class: "pg-summary"});
-    const checkout = {requestId: request.id, paying: false, destroy: () => {}};
+    const notice = new CheckoutNotice(this.api, request.id);
+    const checkout = {requestId: request.id, paying: false, element: null,
+      destroy: () => { notice.stop(); checkout.element?.destroy(); }};
     this.checkout = checkout;
+    notice.start();
     // Busy only while this checkout pays; aria-disabled says so instead of a silent no.
     const back = h("button", {type: "button", class: "pg-link pg-back",
       onclick: () => { if (!checkout.paying) this.go({name: "home"}); }},
@@ -171,7 +175,7 @@ export class PatientView {
         return this.go({name: detail.status === "paid" ? "done" : "ended", id: request.id});
       }
       const stripe = new Checkout(this.options.stripe_js_url, detail);
-      checkout.destroy = () => stripe.destroy();
+      checkout.element = stripe;
       cardSlot.replaceChildren();
       await stripe.mount(cardSlot, () => { error.textContent = ""; });
       if (this.checkout !== checkout) return stripe.destroy();

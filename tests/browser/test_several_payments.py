@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 def dismiss_received(clinician: Page, description: str) -> None:
-    dialog = panel(clinician).get_by_role("alertdialog", name="Payment received")
+    dialog = panel(clinician).get_by_role("dialog", name="Payment received")
     expect(dialog).to_contain_text(description)
     dialog.get_by_role("button", name="Dismiss").click()
     expect(dialog).to_have_count(0)
