@@ -3,9 +3,11 @@
 // kept for this tab and checked against the snapshot the server sends.
 import {Checkout} from "./checkout.js";
 import {CheckoutNotice} from "./checkout-notice.js";
-import {cardLabel, formatDateTime, h, reference, replace, typed} from "./dom.js";
+import {h, replace, typed} from "./dom.js";
 import {money} from "./clinician.js";
 import {N_, currentLocale, t} from "./i18n.js";
+import {refundLine, renderDone} from "./patient-done.js";
+import {refundNote} from "./refunds.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const PAYABLE = new Set(["requested", "processing", "failed"]);
@@ -71,7 +73,9 @@ export class PatientView {
     const s = this.screen;
     const request = s.id ? this.book.get(s.id) : null;
     if (s.name === "checkout" && request && PAYABLE.has(request.status)) return this.renderCheckout(request);
-    if (s.name === "done" && request && SETTLED_LABELS[request.status]) return this.renderDone(request);
+    if (s.name === "done" && request && SETTLED_LABELS[request.status]) {
+      return renderDone(this, request);
+    }
     if ((s.name === "checkout" || s.name === "ended") && request &&
         ["cancelled", "expired"].includes(request.status)) return this.renderEnded(request);
     if (s.name === "checkout" && request && request.status === "paid") {
@@ -117,6 +121,7 @@ export class PatientView {
           h("div", {class: "pg-item-top"}, h("span", {class: "pg-item-amount"}, money(r)),
             h("span", {class: "pg-pill pg-pill-ok"}, t(SETTLED_LABELS[r.status]))),
           typed("p", {class: "pg-item-desc"}, r.description),
+          refundNote(r),
           h("button", {type: "button", class: "pg-link", "data-focus-key": `view:${r.id}`,
             onclick: () => this.go({name: "done", id: r.id})}, t("View payment details"))))));
     }
@@ -263,45 +268,6 @@ export class PatientView {
   }
 
   // -- outcomes -----------------------------------------------------------------------
-  async renderDone(r) {
-    let email = sessionValue(this.session, "receipt:" + r.id, null);
-    const facts = h("dl", {class: "pg-facts"});
-    const fill = () => replace(facts,
-      h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"}, money(r)),
-      h("dt", {}, t("Paid to")), typed("dd", {}, r.clinic_name),
-      h("dt", {}, t("Description")), typed("dd", {}, r.description),
-      h("dt", {}, t("Reference")), h("dd", {}, reference(r.reference)),
-      r.card_last4 ? [h("dt", {}, t("Card")), h("dd", {}, cardLabel(r.card_brand, r.card_last4))]
-        : null,
-      h("dt", {}, t("Date")), h("dd", {}, formatDateTime(r.paid_at)),
-      email ? [h("dt", {}, t("Receipt sent to")), h("dd", {}, h("bdi", {}, email))] : null);
-    fill();
-    replace(this.body, h("section", {class: "pg-card pg-done", role: "status",
-      "aria-label": t("Payment successful")},
-      h("div", {class: "pg-check", "aria-hidden": "true"}, "\u2713"),
-      h("h2", {class: "pg-title"}, t("Payment successful")),
-      h("p", {class: "pg-muted"}, t("Thank you. Your payment has been received.")),
-      facts,
-      h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-wide",
-        onclick: () => this.go({name: "home"})}, t("Done"))));
-    if (this.announcedPaid !== r.id) {
-      this.announcedPaid = r.id;
-      this.announce(t("Payment successful: {amount} paid to {clinic}.",
-        {amount: money(r), clinic: r.clinic_name}));
-      this.events.emit("payment-succeeded", {request: r});
-    }
-    if (!email) {
-      try {
-        const detail = await this.api.get(`/api/v1/payment-requests/${encodeURIComponent(r.id)}`);
-        if (detail.receipt_email) {
-          email = detail.receipt_email;
-          setSessionValue(this.session, "receipt:" + r.id, email);
-          fill();
-        }
-      } catch (err) { /* the receipt line is a nicety */ }
-    }
-  }
-
   renderEnded(r) {
     const cancelled = r.status === "cancelled";
     replace(this.body, h("section", {class: "pg-card pg-ended", role: "status"},
@@ -331,6 +297,8 @@ export class PatientView {
     } else if (before.status !== after.status && PAYABLE.has(before.status)) {
       if (after.status === "cancelled") this.announce(t("This payment request was cancelled"));
       if (after.status === "expired") this.announce(t("This payment request has expired"));
+    } else if (after.amount_refunded > (before.amount_refunded || 0)) {
+      this.announce(refundLine(after));
     }
     const s = this.screen;
     if (s.name === "checkout" && s.id === after.id) {
@@ -339,6 +307,6 @@ export class PatientView {
       if (after.status === "failed" && this.checkout?.failed) this.checkout.failed(after);
       return this.updateCheckoutSummary(after);
     }
-    if (s.name === "home") this.render();
+    if (s.name === "home" || (s.name === "done" && s.id === after.id)) this.render();
   }
 }
