@@ -19,6 +19,7 @@ from paygate.settings import Settings
 from paygate.store.database import upgrade_async
 from paygate.web import (
     admin,
+    checkout_notices,
     health,
     pay_page,
     payments,
@@ -39,6 +40,7 @@ def build_routes() -> list[BaseRoute]:
     routes += sessions.routes()
     routes += webhooks.routes()
     routes += payments.routes()
+    routes += checkout_notices.routes()
     routes += widget.routes()
     routes += admin.routes()
     routes += refunds.routes()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from paygate.adapters.broadcast import make_broadcast
 from paygate.services.cases import CaseService
+from paygate.services.checkout_notices import CheckoutNotices
 from paygate.services.clinics import ClinicService
 from paygate.services.outbox import Outbox
 from paygate.services.outbox_admin import UndeliveredMail
@@ -75,6 +76,7 @@ class Runtime:
     undelivered: UndeliveredMail
     refunds: RefundService
     pay_links: PayLinkService
+    checkout_notices: CheckoutNotices
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -107,6 +109,7 @@ class Runtime:
                                   settings.reconcile_interval),
             undelivered=UndeliveredMail(db, outbox),
             refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox),
+            checkout_notices=CheckoutNotices(db, broadcast),
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:

@@ -61,6 +61,7 @@ export async function mountWidget(element, {launchToken = null, baseUrl, parentO
   const socket = new CallSocket(baseUrl, callId, session.access_token, {
     onSnapshot: (list) => view.snapshot(book.snapshot(list)),
     onUpdate: (request) => view.changed(book.apply(request)),
+    onCheckout: (notice) => view.checkoutNotice?.(notice),
     onState: (state) => {
       status.dataset.state = state;
       status.textContent = t(CONNECTION[state] || state);

@@ -1,12 +1,16 @@
-// The clinician's panel: request a payment, follow each request live, and a
-// "Payment received" pop-up that stays until dismissed.
+// The clinician's panel: request a payment, follow each request live (with "Patient is
+// paying..." while the patient has its checkout open), and a "Payment received" pop-up that
+// stays until dismissed without blocking the panel (widget/received.js).
+import {cancelAction} from "./cancel.js";
 import {cardLabel, formatTime, h, reference, replace, typed} from "./dom.js";
 import {N_, t, tx, zero} from "./i18n.js";
 import {exponentOf, formatMoney, parseMajor} from "./money.js";
 import {payLinkAction} from "./paylink.js";
+import {ReceivedPopup} from "./received.js";
 import {refundAction, refundNote} from "./refunds.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
+const AT_CHECKOUT = [N_("Patient is paying\u2026"), "active"];
 const STATUS = {
   requested: [N_("Waiting for patient"), "pending"],
   processing: [N_("Processing"), "pending"],
@@ -17,7 +21,6 @@ const STATUS = {
   refunded: [N_("Refunded"), "muted"],
   partially_refunded: [N_("Partly refunded"), "muted"],
 };
-const OPEN = new Set(["requested", "processing", "failed"]);
 
 export function statusLabel(status) {
   return STATUS[status] ? t(STATUS[status][0]) : status;
@@ -33,8 +36,9 @@ export class ClinicianView {
     this.formOpen = sessionValue(session, "formOpen", false);
     this.draft = sessionValue(session, "draft", {amount: "", currency: options.default_currency,
       description: ""});
-    this.dismissed = new Set(sessionValue(session, "dismissed", []));
-    this.alerts = [];
+    this.popup = new ReceivedPopup(this);
+    this.atCheckout = new Map();  // request id -> timer: the patient has its checkout open
+    this.cancelling = null;  // the open "Cancel this payment request?" dialog
     this.busy = false;
     this.build();
   }
@@ -46,7 +50,6 @@ export class ClinicianView {
     this.formSlot = h("div");
     this.liveEl = h("p", {class: "pg-sr", role: "status", "aria-live": "polite",
       "aria-atomic": "true", "data-testid": "announcer"});
-    this.dialogSlot = h("div");
     replace(this.root,
       h("div", {class: "pg-toolbar"},
         h("h2", {class: "pg-title"}, t("Payments")),
@@ -54,7 +57,7 @@ export class ClinicianView {
       this.notReady(),
       this.formSlot,
       this.listTitle,
-      this.listEl, this.liveEl, this.dialogSlot);
+      this.listEl, this.liveEl, this.popup.slot);
     this.renderForm();
     this.renderList();
   }
@@ -138,7 +141,10 @@ export class ClinicianView {
       const info = this.options.currencies.find((c) => c.code === code);
       const parsed = parseMajor(amount.value, code, info.exponent);
       let bad = false;
-      if (parsed.error) {
+      if (!amount.value.trim()) {
+        amountError.textContent = t("Enter an amount.");
+        bad = true;
+      } else if (parsed.error) {
         amountError.textContent = parsed.error;
         bad = true;
       } else if (parsed.minor < info.minimum) {
@@ -213,7 +219,8 @@ export class ClinicianView {
   }
 
   item(r) {
-    const [, tone] = STATUS[r.status] || [r.status, "muted"];
+    const paying = r.status === "requested" && this.atCheckout.has(r.id);
+    const [label, tone] = paying ? AT_CHECKOUT : STATUS[r.status] || [r.status, "muted"];
     const detail = r.status === "failed" && r.failure_message
       ? h("p", {class: "pg-item-note pg-bad"},
         t("Last attempt failed: {reason} The patient can try again.",
@@ -225,41 +232,17 @@ export class ClinicianView {
     return h("li", {class: "pg-item", dataset: {requestId: r.id, status: r.status}},
       h("div", {class: "pg-item-top"},
         h("span", {class: "pg-item-amount"}, money(r)),
-        h("span", {class: `pg-pill pg-pill-${tone}`, "data-testid": "status"},
-          statusLabel(r.status))),
+        h("span", {class: "pg-pills"},
+          this.popup.pending(r.id) ? h("span", {class: "pg-pill pg-pill-new",
+            "data-testid": "received"}, t("New")) : null,
+          h("span", {class: `pg-pill pg-pill-${tone}`, "data-testid": "status"}, t(label)))),
       typed("p", {class: "pg-item-desc"}, r.description),
       h("p", {class: "pg-item-meta"}, reference(r.reference), " \u00b7 ",
         formatTime(r.created_at)),
       detail,
       refundNote(r),
-      OPEN.has(r.status)
-        ? h("button", {type: "button", class: "pg-btn pg-btn-danger-quiet pg-small",
-          "aria-label": t("Cancel request {reference}", {reference: r.reference}),
-          onclick: (event) => this.cancel(r, event.currentTarget)}, t("Cancel request"))
-        : null,
+      cancelAction(this, r),
       h("div", {class: "pg-item-actions"}, payLinkAction(this, r), refundAction(this, r)));
-  }
-
-  async cancel(request, button) {
-    // aria-disabled keeps keyboard focus here until the list is redrawn.
-    if (button.getAttribute("aria-disabled") === "true") return;
-    button.setAttribute("aria-disabled", "true");
-    button.textContent = t("Cancelling\u2026");
-    try {
-      const updated = await this.api.post(
-        `/api/v1/payment-requests/${encodeURIComponent(request.id)}/cancel`);
-      this.changed(this.book.apply(updated));
-    } catch (err) {
-      button.removeAttribute("aria-disabled");
-      button.textContent = t("Cancel request");
-      this.flash(err.message);
-    }
-  }
-
-  flash(message) {
-    const note = h("div", {class: "pg-notice pg-notice-error", role: "alert"}, message);
-    this.listEl.before(note);
-    setTimeout(() => note.remove(), 8000);
   }
 
   announce(text) { this.liveEl.textContent = text; }
@@ -269,9 +252,9 @@ export class ClinicianView {
     const started = this.session.started_at || "";
     for (const {before, after} of changes) {
       // Paid while this panel was away (e.g. a reload): still worth the pop-up.
-      if (after.status === "paid" && !this.dismissed.has(after.id) &&
+      if (after.status === "paid" &&
           (before ? before.status !== "paid" : (after.paid_at || "") >= started)) {
-        this.paymentReceived(after);
+        this.popup.show(after);
       }
     }
     this.renderList();
@@ -282,68 +265,33 @@ export class ClinicianView {
     const {before, after} = change;
     this.renderList();
     this.events.emit("request-updated", {request: after});
+    if (this.cancelling?.request.id === after.id) this.cancelling.changed(after);
     if (before && before.status === after.status) return;
-    this.announce(t("{amount} {description}: {status}.", {amount: money(after),
-      description: after.description, status: statusLabel(after.status)}));
-    if (after.status === "paid" && !this.dismissed.has(after.id)) this.paymentReceived(after);
-  }
-
-  paymentReceived(r) {
-    if (this.alerts.some((a) => a.id === r.id)) return;
-    this.alerts.push(r);
-    this.events.emit("payment-received", {request: r});
-    this.renderDialog();
-  }
-
-  // While the pop-up is open the rest of the panel is inert: not focusable, not read out.
-  setBackgroundInert(inert) {
-    const panel = this.root.parentElement;
-    const behind = [...this.root.children, ...(panel ? panel.children : [])]
-      .filter((node) => node !== this.dialogSlot && node !== this.root && node !== this.liveEl);
-    for (const node of behind) node.toggleAttribute("inert", inert);
-  }
-
-  renderDialog() {
-    const r = this.alerts[0];
-    if (!r) {
-      this.setBackgroundInert(false);
-      replace(this.dialogSlot);
-      const back = this.returnFocus;
-      this.returnFocus = null;
-      if (back && back.isConnected) back.focus();
-      else if (this.dialogSlot.contains(document.activeElement) || document.activeElement ===
-               document.body) this.listTitle.focus();
+    if (after.status === "paid" && !this.popup.dismissed.has(after.id)) {
+      this.popup.show(after);  // says "Payment received: ..." itself
       return;
     }
-    if (!this.returnFocus && !this.dialogSlot.contains(document.activeElement)) {
-      this.returnFocus = document.activeElement;
+    this.announce(t("{amount} {description}: {status}.", {amount: money(after),
+      description: after.description, status: statusLabel(after.status)}));
+  }
+
+  // The patient's panel says it opened (or left) a checkout; each notice holds `seconds`.
+  checkoutNotice({request_id: id, open, seconds}) {
+    const was = this.atCheckout.has(id);
+    clearTimeout(this.atCheckout.get(id));
+    this.atCheckout.delete(id);
+    if (open) {
+      this.atCheckout.set(id, setTimeout(() => {
+        this.atCheckout.delete(id);
+        this.renderList();
+      }, Math.max(1, Number(seconds) || 40) * 1000));
     }
-    const close = () => {
-      this.dismissed.add(r.id);
-      setSessionValue(this.session, "dismissed", [...this.dismissed]);
-      this.alerts.shift();
-      this.renderDialog();
-    };
-    const dismiss = h("button", {type: "button", class: "pg-btn pg-btn-primary pg-wide",
-      onclick: close}, t("Dismiss"));
-    const dialog = h("div", {class: "pg-dialog", role: "alertdialog", "aria-modal": "true",
-      "aria-labelledby": "pg-received-title", "aria-describedby": "pg-received-body"},
-      h("div", {class: "pg-check", "aria-hidden": "true"}, "\u2713"),
-      h("h2", {id: "pg-received-title", class: "pg-dialog-title"}, t("Payment received")),
-      h("dl", {id: "pg-received-body", class: "pg-facts"},
-        h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"}, money(r)),
-        h("dt", {}, t("Description")), typed("dd", {}, r.description),
-        h("dt", {}, t("Reference")), h("dd", {}, reference(r.reference)),
-        r.card_last4 ? [h("dt", {}, t("Card")), h("dd", {}, cardLabel(r.card_brand, r.card_last4))]
-          : null),
-      dismiss);
-    // Modal: Tab stays on the dialog's one button; Escape dismisses it like the button.
-    dialog.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") { event.preventDefault(); close(); }
-      if (event.key === "Tab") { event.preventDefault(); dismiss.focus(); }
-    });
-    replace(this.dialogSlot, h("div", {class: "pg-overlay"}, dialog));
-    this.setBackgroundInert(true);
-    dismiss.focus();
+    if (was === Boolean(open)) return;
+    this.renderList();
+    const r = this.book.get(id);
+    if (open && r && r.status === "requested") {
+      this.announce(t("The patient is paying {amount}, {description}.",
+        {amount: money(r), description: r.description}));
+    }
   }
 }

@@ -2,9 +2,12 @@
 // + Stripe's Payment Element), and the confirmation. The screen survives a reload: it is
 // kept for this tab and checked against the snapshot the server sends.
 import {Checkout} from "./checkout.js";
-import {cardLabel, formatDateTime, h, reference, replace, typed} from "./dom.js";
+import {CheckoutNotice} from "./checkout-notice.js";
+import {h, replace, typed} from "./dom.js";
 import {money} from "./clinician.js";
 import {N_, currentLocale, t} from "./i18n.js";
+import {refundLine, renderDone} from "./patient-done.js";
+import {refundNote} from "./refunds.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const PAYABLE = new Set(["requested", "processing", "failed"]);
@@ -17,8 +20,7 @@ export class PatientView {
   constructor({root, api, session, options, events, book}) {
     Object.assign(this, {root, api, session, options, events, book});
     this.screen = sessionValue(session, "screen", {name: "home"});
-    this.checkout = null;
-    this.paying = false;
+    this.checkout = null;  // the open checkout: its request, Stripe, and whether it is paying
     this.liveEl = h("p", {class: "pg-sr", role: "status", "aria-live": "polite",
       "aria-atomic": "true", "data-testid": "announcer"});
     this.body = h("div", {class: "pg-screen"});
@@ -71,7 +73,9 @@ export class PatientView {
     const s = this.screen;
     const request = s.id ? this.book.get(s.id) : null;
     if (s.name === "checkout" && request && PAYABLE.has(request.status)) return this.renderCheckout(request);
-    if (s.name === "done" && request && SETTLED_LABELS[request.status]) return this.renderDone(request);
+    if (s.name === "done" && request && SETTLED_LABELS[request.status]) {
+      return renderDone(this, request);
+    }
     if ((s.name === "checkout" || s.name === "ended") && request &&
         ["cancelled", "expired"].includes(request.status)) return this.renderEnded(request);
     if (s.name === "checkout" && request && request.status === "paid") {
@@ -117,6 +121,7 @@ export class PatientView {
           h("div", {class: "pg-item-top"}, h("span", {class: "pg-item-amount"}, money(r)),
             h("span", {class: "pg-pill pg-pill-ok"}, t(SETTLED_LABELS[r.status]))),
           typed("p", {class: "pg-item-desc"}, r.description),
+          refundNote(r),
           h("button", {type: "button", class: "pg-link", "data-focus-key": `view:${r.id}`,
             onclick: () => this.go({name: "done", id: r.id})}, t("View payment details"))))));
     }
@@ -148,10 +153,16 @@ export class PatientView {
       h("p", {class: "pg-fine"}, t("Payments are processed securely by Stripe. Your card " +
         "details are never shared with the clinic.")));
     this.summaryEl = h("div", {class: "pg-summary"});
-    replace(this.body,
-      h("button", {type: "button", class: "pg-link pg-back",
-        onclick: () => { if (!this.paying) this.go({name: "home"}); }},
-        h("span", {class: "pg-back-arrow", "aria-hidden": "true"}, "\u2190"), " ", t("Back")),
+    const notice = new CheckoutNotice(this.api, request.id);
+    const checkout = {requestId: request.id, paying: false, element: null,
+      destroy: () => { notice.stop(); checkout.element?.destroy(); }};
+    this.checkout = checkout;
+    notice.start();
+    // Busy only while this checkout pays; aria-disabled says so instead of a silent no.
+    const back = h("button", {type: "button", class: "pg-link pg-back",
+      onclick: () => { if (!checkout.paying) this.go({name: "home"}); }},
+      h("span", {class: "pg-back-arrow", "aria-hidden": "true"}, "\u2190"), " ", t("Back"));
+    replace(this.body, back,
       h("section", {class: "pg-card", "aria-labelledby": "pg-checkout-title"},
         h("h2", {id: "pg-checkout-title", class: "pg-sr"}, t("Checkout")),
         this.summaryEl, form));
@@ -161,8 +172,6 @@ export class PatientView {
       setSessionValue(this.session, "email", email.value);
     });
 
-    const checkout = {requestId: request.id, destroy: () => {}};
-    this.checkout = checkout;
     let detail;
     try {
       detail = await this.api.get(`/api/v1/payment-requests/${encodeURIComponent(request.id)}`);
@@ -171,7 +180,7 @@ export class PatientView {
         return this.go({name: detail.status === "paid" ? "done" : "ended", id: request.id});
       }
       const stripe = new Checkout(this.options.stripe_js_url, detail);
-      checkout.destroy = () => stripe.destroy();
+      checkout.element = stripe;
       cardSlot.replaceChildren();
       await stripe.mount(cardSlot, () => { error.textContent = ""; });
       if (this.checkout !== checkout) return stripe.destroy();
@@ -185,7 +194,7 @@ export class PatientView {
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (this.paying) return;
+      if (checkout.paying || this.checkout !== checkout) return;
       error.textContent = "";
       const address = email.value.trim();
       if (!EMAIL.test(address)) {
@@ -193,7 +202,7 @@ export class PatientView {
         email.focus();
         return;
       }
-      this.setPaying(true, pay, request);
+      this.setPaying(checkout, true, {pay, back, request});
       try {
         await this.api.post(`/api/v1/payment-requests/${encodeURIComponent(request.id)}/receipt`,
           {email: address, locale: currentLocale()});
@@ -210,7 +219,13 @@ export class PatientView {
           error.textContent = "";
           this.announce(t("Your payment is being processed."));
           pay.textContent = t("Processing\u2026");
-          return;  // the socket will say when Stripe confirms
+          // The socket will say when Stripe decides; a failure frees this checkout again.
+          checkout.failed = (failed) => {
+            checkout.failed = null;
+            error.textContent = failed.failure_message || t("The payment did not go through.");
+            this.setPaying(checkout, false, {pay, back, request: failed});
+          };
+          return;
         }
       } catch (err) {
         if (err.code === "conflict" || err.status === 409) {
@@ -221,16 +236,17 @@ export class PatientView {
         }
         error.textContent = err.message;
       }
-      this.setPaying(false, pay, request);
+      this.setPaying(checkout, false, {pay, back, request});
     });
   }
 
   // aria-disabled, not disabled: a disabled button drops keyboard focus to the page.
-  setPaying(paying, button, request) {
-    this.paying = paying;
-    button.setAttribute("aria-disabled", String(paying));
-    button.textContent = paying ? t("Processing\u2026") : t("Pay {amount}", {amount: money(request)});
-    button.setAttribute("aria-busy", String(paying));
+  setPaying(checkout, paying, {pay, back, request}) {
+    checkout.paying = paying;
+    pay.setAttribute("aria-disabled", String(paying));
+    pay.textContent = paying ? t("Processing\u2026") : t("Pay {amount}", {amount: money(request)});
+    pay.setAttribute("aria-busy", String(paying));
+    back.setAttribute("aria-disabled", String(paying));
   }
 
   updateCheckoutSummary(r) {
@@ -252,45 +268,6 @@ export class PatientView {
   }
 
   // -- outcomes -----------------------------------------------------------------------
-  async renderDone(r) {
-    let email = sessionValue(this.session, "receipt:" + r.id, null);
-    const facts = h("dl", {class: "pg-facts"});
-    const fill = () => replace(facts,
-      h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"}, money(r)),
-      h("dt", {}, t("Paid to")), typed("dd", {}, r.clinic_name),
-      h("dt", {}, t("Description")), typed("dd", {}, r.description),
-      h("dt", {}, t("Reference")), h("dd", {}, reference(r.reference)),
-      r.card_last4 ? [h("dt", {}, t("Card")), h("dd", {}, cardLabel(r.card_brand, r.card_last4))]
-        : null,
-      h("dt", {}, t("Date")), h("dd", {}, formatDateTime(r.paid_at)),
-      email ? [h("dt", {}, t("Receipt sent to")), h("dd", {}, h("bdi", {}, email))] : null);
-    fill();
-    replace(this.body, h("section", {class: "pg-card pg-done", role: "status",
-      "aria-label": t("Payment successful")},
-      h("div", {class: "pg-check", "aria-hidden": "true"}, "\u2713"),
-      h("h2", {class: "pg-title"}, t("Payment successful")),
-      h("p", {class: "pg-muted"}, t("Thank you. Your payment has been received.")),
-      facts,
-      h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-wide",
-        onclick: () => this.go({name: "home"})}, t("Done"))));
-    if (this.announcedPaid !== r.id) {
-      this.announcedPaid = r.id;
-      this.announce(t("Payment successful: {amount} paid to {clinic}.",
-        {amount: money(r), clinic: r.clinic_name}));
-      this.events.emit("payment-succeeded", {request: r});
-    }
-    if (!email) {
-      try {
-        const detail = await this.api.get(`/api/v1/payment-requests/${encodeURIComponent(r.id)}`);
-        if (detail.receipt_email) {
-          email = detail.receipt_email;
-          setSessionValue(this.session, "receipt:" + r.id, email);
-          fill();
-        }
-      } catch (err) { /* the receipt line is a nicety */ }
-    }
-  }
-
   renderEnded(r) {
     const cancelled = r.status === "cancelled";
     replace(this.body, h("section", {class: "pg-card pg-ended", role: "status"},
@@ -320,16 +297,16 @@ export class PatientView {
     } else if (before.status !== after.status && PAYABLE.has(before.status)) {
       if (after.status === "cancelled") this.announce(t("This payment request was cancelled"));
       if (after.status === "expired") this.announce(t("This payment request has expired"));
+    } else if (after.amount_refunded > (before.amount_refunded || 0)) {
+      this.announce(refundLine(after));
     }
     const s = this.screen;
     if (s.name === "checkout" && s.id === after.id) {
       if (after.status === "paid") return this.go({name: "done", id: after.id});
-      if (!PAYABLE.has(after.status)) {
-        this.paying = false;
-        return this.go({name: "ended", id: after.id});
-      }
+      if (!PAYABLE.has(after.status)) return this.go({name: "ended", id: after.id});
+      if (after.status === "failed" && this.checkout?.failed) this.checkout.failed(after);
       return this.updateCheckoutSummary(after);
     }
-    if (s.name === "home") this.render();
+    if (s.name === "home" || (s.name === "done" && s.id === after.id)) this.render();
   }
 }

@@ -5,12 +5,12 @@ const PING_EVERY = 20000;
 const SILENCE_LIMIT = 60000;
 
 export class CallSocket {
-  constructor(base, callId, token, {onSnapshot, onUpdate, onState, onRefused}) {
+  constructor(base, callId, token, {onSnapshot, onUpdate, onCheckout, onState, onRefused}) {
     const url = new URL(`/api/v1/calls/${encodeURIComponent(callId)}/socket`, base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     this.url = url.toString();
     this.token = token;
-    this.handlers = {onSnapshot, onUpdate, onState, onRefused};
+    this.handlers = {onSnapshot, onUpdate, onCheckout, onState, onRefused};
     this.attempt = 0;
     this.closed = false;
     this.ws = null;
@@ -59,6 +59,8 @@ export class CallSocket {
         this.handlers.onSnapshot?.(message.requests || []);
       } else if (message.type === "request.updated") {
         this.handlers.onUpdate?.(message.request);
+      } else if (message.type === "patient.checkout") {
+        this.handlers.onCheckout?.(message);
       }
     };
     ws.onclose = (event) => {

@@ -69,7 +69,7 @@ def test_the_panels_in_every_state(stack: Stack, clinic: Clinic, login: Login,
     expect(patient.get_by_role("status", name="Payment successful")).to_contain_text(
         "pat@example.com")
     audit(patient, "the confirmation")
-    expect(doctor.get_by_role("alertdialog", name="Payment received")).to_be_visible()
+    expect(doctor.get_by_role("dialog", name="Payment received")).to_be_visible()
     audit(doctor, "the Payment received pop-up")
 
     persian = open_panel(browser, stack, "patient", locale="fa")

@@ -93,11 +93,14 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     expect(patient_says).to_have_text("Payment successful: USD 30.00 paid to Sunrise Clinic.")
     expect(patient.get_by_role("heading", name="Payment successful")).to_be_focused()
 
-    # The clinician's pop-up takes focus, keeps it on Tab, and Escape closes it.
-    dialog = doctor.get_by_role("alertdialog", name="Payment received")
+    # The clinician's pop-up takes focus (nothing was being typed) and is spoken; it is not
+    # modal, so Tab moves on through the panel and back; Escape closes it.
+    dialog = doctor.get_by_role("dialog", name="Payment received")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="Dismiss")).to_be_focused()
-    expect(doctor_says).to_have_text("USD 30.00 Follow-up consultation: Paid.")
+    expect(doctor_says).to_have_text("Payment received: USD 30.00, Follow-up consultation.")
+    doctor.keyboard.press("Shift+Tab")
+    assert focus_ring(doctor)["text"] == "Refund\u2026" and focus_ring(doctor)["visible"]
     doctor.keyboard.press("Tab")
     assert focus_ring(doctor)["text"] == "Dismiss" and focus_ring(doctor)["visible"]
     doctor.keyboard.press("Escape")
@@ -106,11 +109,16 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     [mail] = stack.mail.mailbox.wait_for(lambda m: "pat.keys@example.com" in m.to)
     assert "USD 30.00" in mail.text()
 
-    # A second request, cancelled from the keyboard: the patient is told.
+    # A second request, cancelled from the keyboard after its confirmation (Keep request
+    # first, the safe choice): the patient is told.
     with stack.login("clinician") as api:
         request_payment(api, 4000, description="Lab review")
     expect(patient_says).to_have_text("Payment requested: USD 40.00, Lab review.")
     tab_to(doctor, "Cancel request")
+    doctor.keyboard.press("Enter")
+    assert focus_ring(doctor)["text"] == "Keep request" and focus_ring(doctor)["visible"]
+    doctor.keyboard.press("Tab")
+    assert focus_ring(doctor)["text"] == "Cancel request" and focus_ring(doctor)["visible"]
     doctor.keyboard.press("Enter")
     expect(patient_says).to_have_text("This payment request was cancelled")
     expect(doctor_says).to_have_text("USD 40.00 Lab review: Cancelled.")

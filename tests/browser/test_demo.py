@@ -97,7 +97,7 @@ def test_the_demo_room_plays_the_whole_flow(demo: tuple[str, str], browser: Any)
 
         expect(patient.get_by_role("status", name="Payment successful")).to_contain_text(
             "USD 120.00")
-        expect(doctor.get_by_role("alertdialog", name="Payment received")).to_contain_text(
+        expect(doctor.get_by_role("dialog", name="Payment received")).to_contain_text(
             "Telehealth consultation")
         expect(page.get_by_role("region", name="Events the host page received")
                ).to_contain_text("paygate:payment-received")

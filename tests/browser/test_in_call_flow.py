@@ -109,7 +109,7 @@ def test_the_seven_steps_of_an_in_call_payment(stack: Stack, host: Host, clinic:
     assert "USD 45.50" in mail.text() and "Visa ending in 4242" in mail.html()
 
     # 6. The clinician gets a "Payment received" pop-up that stays until dismissed.
-    dialog = doctor.get_by_role("alertdialog", name="Payment received")
+    dialog = doctor.get_by_role("dialog", name="Payment received")
     expect(dialog).to_contain_text("USD 45.50")
     expect(dialog).to_contain_text("Follow-up consultation")
     expect(dialog).to_contain_text(reference.group(0))

@@ -85,7 +85,7 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     audit(patient, "the pay page's confirmation")
 
     # The clinician sees it arrive live, as for a payment made in the call.
-    received = doctor.get_by_role("alertdialog", name="Payment received")
+    received = doctor.get_by_role("dialog", name="Payment received")
     expect(received).to_contain_text("USD 45.50")
     expect(item.get_by_test_id("status")).to_have_text("Paid")
     shot(clinician, "4-clinician-paid")

@@ -4,6 +4,7 @@ admin pages; each with its confirmation step."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -136,3 +137,70 @@ def test_a_clinic_admin_refunds_from_the_admin_pages(
     audit(page, "the admin payment detail")
     assert status_of(paid.clinician, paid.id) == "refunded"
     wait_until(lambda: len(refund_mails(stack)) == 1)
+
+
+FRENCH_MONTHS = ("janvier février mars avril mai juin juillet août septembre octobre "
+                 "novembre décembre").split()
+PERSIAN, BENGALI = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"), str.maketrans("0123456789",
+                                                                       "০১২৩৪৫৬৭৮৯")
+
+
+def test_the_patient_sees_each_refund_while_watching_and_after_a_reload(
+        stack: Stack, host: Host, clinic: Clinic, login: Login, browser: Any) -> None:
+    paid = make_paid(stack, login, amount=4550, description="Follow-up consultation")
+    context = browser.new_context(viewport={"width": 1100, "height": 760}, timezone_id="UTC")
+    page = context.new_page()
+    page.goto(f"{host.url}/call?who=Patient&launch={stack.token('patient')}&open=1")
+    you = page.frame_locator("#paygate")
+    you.get_by_role("button", name="View payment details").click()
+    expect(you.get_by_role("status", name="Payment successful")).to_contain_text("USD 45.50")
+
+    # The clinician refunds part of it while the patient watches: the screen follows.
+    assert paid.refund(amount=1550).status_code == 201
+    [refund] = paid.refunds()["refunds"]
+    day = datetime.fromisoformat(refund["succeeded_at"]).astimezone(UTC)
+    english = f"{day:%B} {day.day}, {day.year}"
+    partly = you.get_by_role("status", name="Payment partly refunded")
+    expect(partly.get_by_test_id("refund-line")).to_have_text(
+        f"Refunded USD 15.50 on {english}. USD 30.00 is still paid.")
+    expect(you.get_by_test_id("announcer")).to_have_text(
+        f"Refunded USD 15.50 on {english}. USD 30.00 is still paid.")
+    expect(you.get_by_text("Payment successful")).to_have_count(0)
+    expect(partly).to_contain_text("Visa ending in 4242")
+
+    # Then the rest: fully refunded, and still so after a reload.
+    assert paid.refund(amount=3000).status_code == 201
+    full = you.get_by_role("status", name="Payment refunded")
+    expect(full.get_by_test_id("refund-line")).to_have_text(
+        f"Refunded USD 45.50 on {english}.")
+    shot(page, "patient-sees-refund")
+    frame = page.frame(url=re.compile(r"/widget/frame"))
+    assert frame is not None
+    audit(frame, "the patient's refunded confirmation")
+    page.reload()
+    expect(full.get_by_test_id("refund-line")).to_have_text(
+        f"Refunded USD 45.50 on {english}.")
+    full.get_by_role("button", name="Done").click()
+    item = you.get_by_role("listitem").filter(has_text="Follow-up consultation")
+    expect(item).to_contain_text("Refunded")
+    expect(item.get_by_test_id("refunded")).to_have_text("USD 45.50 refunded")
+    context.close()
+
+    # The same confirmation in the patient's own language.
+    for locale, title, words in [
+            ("fr", "Paiement remboursé", ["45,50", f"remboursé le {day.day} "
+                                          f"{FRENCH_MONTHS[day.month - 1]} {day.year}."]),
+            ("fa", "پرداخت بازپرداخت شد", ["بازپرداخت شد.", str(day.year).translate(PERSIAN)]),
+            ("bn", "পেমেন্ট ফেরত দেওয়া হয়েছে", ["তারিখে", "ফেরত দেওয়া হয়েছে।",
+                                                 str(day.year).translate(BENGALI)])]:
+        context = browser.new_context(timezone_id="UTC")
+        page = context.new_page()
+        page.goto(f"{host.url}/call?who=Patient&launch="
+                  f"{stack.token('patient', locale=locale)}&open=1")
+        you = page.frame_locator("#paygate")
+        you.locator("[data-focus-key^='view:']").click()
+        line = you.get_by_role("status", name=title).get_by_test_id("refund-line")
+        for text in words:
+            expect(line).to_contain_text(text)
+        expect(you.get_by_role("status", name=title)).not_to_contain_text("Refunded")
+        context.close()
