@@ -46,7 +46,7 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, o
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    if path.startswith(("/api/", "/webhooks/", "/openapi.json", "/healthz")):
+    if path.startswith(("/api/", "/webhooks/", "/openapi.json", "/healthz", "/widget/i18n/")):
         return True
     return "application/json" in request.headers.get("accept", "")
 
