@@ -33,7 +33,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
                                str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # start-up runs the migrations; CI is busy
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
@@ -83,13 +83,12 @@ def test_a_huge_content_length_is_refused_before_the_body_is_sent(
         with connect(served) as sock:
             sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
                          f"\r\nContent-Length: {50 * 1024 * 1024}\r\n\r\n".encode())
-            started = time.monotonic()
+            # No body follows: a server waiting for it would answer 408 after the timeout.
             status, headers, body, closed = read_response(sock)
         assert status == 413, body
         assert error_of(body) == {"code": "too_large",
                                   "message": "The request body is too large."}
         assert headers["connection"] == "close" and closed
-        assert time.monotonic() - started < 1  # no timeout waited for: refused at once
 
 
 def test_a_chunked_body_over_the_cap_is_cut_off(served: tuple[str, int]) -> None:
@@ -139,7 +138,7 @@ def test_a_trickling_body_is_cut_off_after_the_timeout(served: tuple[str, int]) 
     assert status == 408, answer
     assert error_of(answer) == {"code": "request_timeout",
                                 "message": "The request body took too long to arrive."}
-    assert closed and elapsed < 4
+    assert closed and elapsed < 6  # cut off while the client was still trickling
 
     # A whole body sent at once, on a fresh connection, is answered as usual.
     ok = httpx.post(f"http://{served[0]}:{served[1]}/api/v1/sessions",
@@ -156,4 +155,4 @@ def test_an_idle_keep_alive_connection_is_closed(served: tuple[str, int]) -> Non
         sock.settimeout(5)
         while sock.recv(65536):
             pass
-        assert time.monotonic() - started < 3  # PAYGATE_KEEP_ALIVE_TIMEOUT=1
+        assert time.monotonic() - started < 4  # PAYGATE_KEEP_ALIVE_TIMEOUT=1 (default 5)
