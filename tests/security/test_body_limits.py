@@ -20,6 +20,7 @@ from tests.servers import free_port
 
 MAX_BODY = 8 * 1024
 MAX_WEBHOOK = 32 * 1024
+MAX_CONNECTIONS = 6
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     tmp = tmp_path_factory.mktemp("limits")
     env = {**base_env(tmp), "PAYGATE_BODY_TIMEOUT": "1", "PAYGATE_KEEP_ALIVE_TIMEOUT": "1",
            "PAYGATE_MAX_BODY_BYTES": str(MAX_BODY),
-           "PAYGATE_MAX_WEBHOOK_BYTES": str(MAX_WEBHOOK)}
+           "PAYGATE_MAX_WEBHOOK_BYTES": str(MAX_WEBHOOK),
+           "PAYGATE_MAX_CONNECTIONS": str(MAX_CONNECTIONS)}
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "paygate.cli", "serve", "--port",
                                str(port)], env=env, stdout=subprocess.PIPE,
@@ -156,3 +158,19 @@ def test_an_idle_keep_alive_connection_is_closed(served: tuple[str, int]) -> Non
         while sock.recv(65536):
             pass
         assert time.monotonic() - started < 4  # PAYGATE_KEEP_ALIVE_TIMEOUT=1 (default 5)
+
+
+def test_connections_past_the_limit_get_a_503(served: tuple[str, int]) -> None:
+    url = f"http://{served[0]}:{served[1]}/healthz"
+    time.sleep(1.5)  # earlier tests' keep-alive connections have timed out
+    idle = [connect(served) for _ in range(MAX_CONNECTIONS)]
+    try:
+        time.sleep(0.2)
+        assert httpx.get(url).status_code == 503
+    finally:
+        for sock in idle:
+            sock.close()
+    deadline = time.monotonic() + 5
+    while (status := httpx.get(url).status_code) != 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert status == 200
