@@ -66,6 +66,8 @@ class World:
             # at start-up, then hourly here) would take them for missed webhooks, settle
             # them from the sandbox meanwhile and send their notices ahead of the webhooks.
             "PAYGATE_RECONCILE_INTERVAL": "3600",
+            # Thousands of sockets sign in from 127.0.0.1 within seconds.
+            "PAYGATE_LIMIT_SESSIONS": "1000000/60", "PAYGATE_MAX_CONNECTIONS": "1000000",
         }
 
     def access_token(self, call: str) -> str:

@@ -29,9 +29,12 @@ from paygate.web import (
     webhooks,
     widget,
 )
+from paygate.web.api import guard_path_params
+from paygate.web.body_limits import BodyLimits
 from paygate.web.errors import EXCEPTION_HANDLERS
 from paygate.web.middleware import ResponseMiddleware
 from paygate.web.openapi import openapi_endpoint
+from paygate.web.rate_limits import build_rate_limiter
 
 
 def build_routes() -> list[BaseRoute]:
@@ -62,17 +65,23 @@ def create_app(settings: Settings, *, migrate: bool | None = None,
             await upgrade_async(settings.database_url)
         runtime = Runtime.build(settings)
         app.state.runtime = runtime
+        app.state.rate_limiter = build_rate_limiter(settings)
         await runtime.start()
         if freeze_heap:
             freeze_startup_heap()
         try:
             yield
         finally:
+            await app.state.rate_limiter.close()
             await runtime.close()
 
     app = Starlette(
-        routes=[*extra_routes, *build_routes()],
-        middleware=[Middleware(realtime.CallSocketShortcut), Middleware(ResponseMiddleware),
+        routes=guard_path_params([*extra_routes, *build_routes()]),
+        middleware=[Middleware(realtime.CallSocketShortcut),
+                    Middleware(ResponseMiddleware, hsts=settings.secure_cookies),
+                    Middleware(BodyLimits, max_bytes=settings.max_body_bytes,
+                               timeout=settings.body_timeout,
+                               max_bytes_under={"/webhooks/": settings.max_webhook_bytes}),
                     *widget.cors_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

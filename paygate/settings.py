@@ -19,6 +19,17 @@ DEFAULT_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 
 
 @dataclass(frozen=True)
+class Rate:
+    """At most `count` hits per `seconds` (PAYGATE_LIMIT_* variables read "count/seconds")."""
+
+    count: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.seconds}"
+
+
+@dataclass(frozen=True)
 class Settings:
     secret_key: str
     database_url: str
@@ -44,6 +55,22 @@ class Settings:
     reconcile_interval: int = 60
     stripe_timeout: int = 10
     run_workers: bool = True
+    # Request limits (docs/deployment.md, "Limits"): body bytes for the API and admin forms,
+    # for Stripe's webhooks, and the seconds a whole body may take to arrive.
+    max_body_bytes: int = 64 * 1024
+    max_webhook_bytes: int = 512 * 1024
+    body_timeout: float = 20.0
+    # uvicorn's: idle keep-alive seconds, the largest request head (h11), open connections
+    # and sockets per worker before it answers 503.
+    keep_alive_timeout: int = 5
+    max_header_bytes: int = 16 * 1024
+    max_connections: int = 10_000
+    # Rate limits, per client address unless said otherwise.
+    limit_sessions: Rate = Rate(30, 60)          # launch-token and pay-link exchanges
+    limit_admin_login: Rate = Rate(20, 60)
+    limit_pay_links_per_request: Rate = Rate(5, 3600)
+    limit_pay_links_per_clinician: Rate = Rate(30, 3600)
+    limit_pay_links_per_address: Rate = Rate(60, 3600)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -96,6 +123,20 @@ class Settings:
             reconcile_interval=env.seconds("PAYGATE_RECONCILE_INTERVAL", 60),
             stripe_timeout=env.seconds("PAYGATE_STRIPE_TIMEOUT", 10),
             run_workers=env.flag("PAYGATE_RUN_WORKERS", True),
+            max_body_bytes=env.count("PAYGATE_MAX_BODY_BYTES", 64 * 1024),
+            max_webhook_bytes=env.count("PAYGATE_MAX_WEBHOOK_BYTES", 512 * 1024),
+            body_timeout=env.seconds("PAYGATE_BODY_TIMEOUT", 20),
+            keep_alive_timeout=env.seconds("PAYGATE_KEEP_ALIVE_TIMEOUT", 5),
+            max_header_bytes=env.count("PAYGATE_MAX_HEADER_BYTES", 16 * 1024),
+            max_connections=env.count("PAYGATE_MAX_CONNECTIONS", 10_000),
+            limit_sessions=env.rate("PAYGATE_LIMIT_SESSIONS", Rate(30, 60)),
+            limit_admin_login=env.rate("PAYGATE_LIMIT_ADMIN_LOGIN", Rate(20, 60)),
+            limit_pay_links_per_request=env.rate("PAYGATE_LIMIT_PAY_LINKS_PER_REQUEST",
+                                                 Rate(5, 3600)),
+            limit_pay_links_per_clinician=env.rate("PAYGATE_LIMIT_PAY_LINKS_PER_CLINICIAN",
+                                                   Rate(60, 3600)),
+            limit_pay_links_per_address=env.rate("PAYGATE_LIMIT_PAY_LINKS_PER_ADDRESS",
+                                                 Rate(60, 3600)),
         )
 
 
@@ -194,6 +235,24 @@ class _Env:
         if not value.isdigit() or int(value) <= 0:
             raise SettingsError(f"{name} must be a whole number of seconds above 0")
         return int(value)
+
+    def count(self, name: str, default: int) -> int:
+        value = self.get(name)
+        if value is None:
+            return default
+        if not value.isdigit() or int(value) <= 0:
+            raise SettingsError(f"{name} must be a whole number above 0")
+        return int(value)
+
+    def rate(self, name: str, default: Rate) -> Rate:
+        value = self.get(name)
+        if value is None:
+            return default
+        count, _, seconds = value.partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0
+                and int(seconds) > 0):
+            raise SettingsError(f"{name} must read count/seconds, such as 30/60")
+        return Rate(int(count), int(seconds))
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.get(name)

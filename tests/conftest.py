@@ -21,7 +21,7 @@ import stripe
 
 from paygate.domain.principals import Role
 from paygate.services.tokens import TokenSigner
-from paygate.settings import Settings
+from paygate.settings import Rate, Settings
 from tests.mailbox import MailServer
 from tests.servers import free_port, serve_asgi
 
@@ -103,9 +103,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 # -- settings and tokens ---------------------------------------------------------------
 
+# Tests sign in far more often than people do: rate limits stay out of their way unless a
+# test sets its own (tests/security/test_rate_limits.py).
+UNLIMITED = {name: Rate(1_000_000, 60) for name in (
+    "limit_sessions", "limit_admin_login", "limit_pay_links_per_request",
+    "limit_pay_links_per_clinician", "limit_pay_links_per_address")}
+# The same for a `paygate serve` started with environment variables.
+UNLIMITED_ENV = {f"PAYGATE_{name.upper()}": str(rate) for name, rate in UNLIMITED.items()}
+
+
 def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
     base = Settings(secret_key=SECRET_KEY, database_url=database_url,
-                    data_dir=tmp_path, log_format="text")
+                    data_dir=tmp_path, log_format="text", **UNLIMITED)
     return base.with_overrides(**overrides)
 
 

@@ -78,6 +78,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "host": args.host, "port": args.port, "proxy_headers": True, "log_config": None,
         "access_log": False, "ws": args.ws, "backlog": args.backlog,
         "ws_per_message_deflate": args.ws_per_message_deflate == "on",
+        # docs/deployment.md, "Limits": what uvicorn bounds itself; bodies are capped and
+        # timed by paygate's BodyLimits middleware.
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "limit_concurrency": settings.max_connections,
     }
     if args.forwarded_allow_ips is not None:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips

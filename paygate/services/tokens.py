@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from paygate.domain.errors import InvalidInput, InvalidToken, TokenExpired
 from paygate.domain.principals import Principal, Role, validate_claims
+from paygate.domain.text import check_text
 
 LAUNCH_SALT = "paygate.launch.v1"
 ACCESS_SALT = "paygate.access.v1"
@@ -98,6 +99,10 @@ def _loads(serializer: URLSafeTimedSerializer, token: str, max_age: int,
 
 
 def _principal(data: dict[str, Any], session_id: str = "") -> Principal:
+    for claim in ("sub", "name", "org", "clinic", "call", "email", "locale"):
+        value = data.get(claim)
+        if isinstance(value, str):  # the host platform signed it, but PostgreSQL refuses NUL
+            check_text(value, f"launch_token.{claim}")
     try:
         role = Role(data["role"])
         principal = Principal(

@@ -7,6 +7,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Match, Route
 
 from paygate.domain import errors as e
 from paygate.logs import log_event
@@ -25,7 +26,8 @@ STATUS: list[tuple[type[e.DomainError], int]] = [
 
 _HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden",
                404: "not_found", 405: "method_not_allowed", 413: "too_large",
-               415: "unsupported_media_type", 429: "too_many_requests"}
+               415: "unsupported_media_type", 408: "request_timeout",
+               429: "too_many_requests"}
 
 
 def status_for(error: e.DomainError) -> int:
@@ -44,7 +46,7 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, o
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    if path.startswith(("/api/", "/webhooks/", "/openapi.json", "/healthz")):
+    if path.startswith(("/api/", "/webhooks/", "/openapi.json", "/healthz", "/widget/i18n/")):
         return True
     return "application/json" in request.headers.get("accept", "")
 
@@ -76,14 +78,33 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     return render_error_page(request, status, title, exc.message)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers on this path (Starlette's own 405 names only the
+    first route's, and a path's GET and POST are often two routes)."""
+    methods = {"OPTIONS"}
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else "Request refused."
     if wants_json(request):
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
-                            headers=exc.headers)
-    return render_error_page(request, exc.status_code, message, message)
+                            headers=headers)
+    response = render_error_page(request, exc.status_code, message, message)
+    response.headers.update(headers)
+    return response
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:

@@ -18,6 +18,8 @@ DEFAULT_HEADERS = (
     (b"referrer-policy", b"same-origin"),
     (b"content-security-policy", b"frame-ancestors 'none'"),
 )
+# Sent when PAYGATE_PUBLIC_URL is https: browsers then refuse plain http for a year.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 def loggable_path(path: str) -> str:
@@ -32,8 +34,9 @@ class ResponseMiddleware:
     service added with log_outcome, such as a webhook's event id and outcome). One
     middleware, one line: both sit on the webhook hot path."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.defaults = (*DEFAULT_HEADERS, HSTS) if hsts else DEFAULT_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +53,7 @@ class ResponseMiddleware:
                 status = int(message["status"])
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in DEFAULT_HEADERS if h[0] not in present)
+                headers.extend(h for h in self.defaults if h[0] not in present)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)

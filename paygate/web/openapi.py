@@ -60,11 +60,21 @@ def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
             responses: dict[str, Any] = {str(route.status_code): ok}
             error = {"content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}
-            codes = {400: "Invalid request", **route.extra_responses}
+            codes = {400: "Invalid request"}
             if route.auth:
                 codes.update({401: "Not authenticated", 403: "Not allowed"})
-            for code, text in codes.items():
+            if params:
+                codes[404] = "Not found"
+            if route.body_model is not None:  # web/body_limits.py
+                codes.update({408: "The body took too long to arrive",
+                              413: "The body is larger than the server accepts"})
+            codes.update(route.extra_responses)
+            for code, text in sorted(codes.items()):
                 responses[str(code)] = {"description": text, **error}
+            if route.limited:  # web/rate_limits.py
+                responses["429"] = {"description": "Too many requests", **error, "headers": {
+                    "Retry-After": {"description": "Seconds to wait before trying again",
+                                    "schema": {"type": "integer", "minimum": 1}}}}
             operation["responses"] = responses
             if route.auth:
                 operation["security"] = [{"bearer": []}]

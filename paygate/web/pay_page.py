@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,14 +17,14 @@ from paygate import i18n
 from paygate.domain.errors import DomainError
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.services.pay_links import LinkedRequest
-from paygate.web.api import ApiRoute, json_response, parse_body
+from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import runtime
+from paygate.web.rate_limits import enforce_per_address
 from paygate.web.sessions import SessionOut, UserOut
 from paygate.web.widget import STATIC_PATH, catalog_json, frame_policy
 
 
-class PayLinkSessionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PayLinkSessionCreate(RequestModel):
     token: str = Field(min_length=1, max_length=512)
     locale: str | None = Field(default=None, max_length=35)
 
@@ -82,6 +82,7 @@ def _render(request: Request, locale: str, context: dict[str, object],
 
 
 async def start_session(request: Request) -> Response:
+    await enforce_per_address(request, "sessions", runtime(request).settings.limit_sessions)
     body = await parse_body(request, PayLinkSessionCreate)
     locale = i18n.negotiate(body.locale, accept=request.headers.get("accept-language"))
     issued, view = await runtime(request).pay_links.start_session(body.token, locale)
@@ -98,7 +99,7 @@ def routes() -> list[BaseRoute]:
         Route("/pay/{token:str}", pay_page, methods=["GET"]),
         ApiRoute("/api/v1/pay-links/session", start_session, methods=["POST"],
                  body=PayLinkSessionCreate, response=PayLinkSessionOut, status_code=201,
-                 auth=False, tags=("pay links",),
+                 auth=False, tags=("pay links",), limited=True,
                  responses={401: "Not a valid link", 409: "Paid, cancelled or expired"},
                  summary="Open a payment link: a patient session for that request's call, "
                          "while the request can be paid"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,14 +14,20 @@ from paygate import i18n
 from paygate.domain.money import SUPPORTED, exponent, minimum_charge
 from paygate.services.notices import RequestView
 from paygate.services.payments import DESCRIPTION_MAX, RequestDetail
-from paygate.web.api import ApiRoute, json_response, parse_body
+from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 
+# The smallest charge in any supported currency: each currency's own minimum is checked
+# by the domain (money.minimum_charge) and listed in GET .../payment-options.
+SMALLEST_CHARGE = min(minimum_charge(code) for code in SUPPORTED)
 
-class PaymentRequestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class PaymentRequestCreate(RequestModel):
+    multiline = frozenset({"description"})
     amount: int = Field(description="Minor units of the currency: 2500 is 25.00 USD, "
-                                    "500 is 500 JPY.")
+                                    "500 is 500 JPY. At least the currency's minimum "
+                                    "charge (see payment-options).",
+                        json_schema_extra={"minimum": SMALLEST_CHARGE})
     currency: str | None = Field(default=None, min_length=3, max_length=3,
                                  description="ISO code; the clinic's default if omitted.")
     description: str = Field(max_length=2000, description="What the payment is for. "
@@ -37,8 +43,7 @@ class PaymentRequestCreate(BaseModel):
         return value
 
 
-class ReceiptEmail(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReceiptEmail(RequestModel):
     email: str = Field(max_length=320)
     locale: str | None = Field(
         default=None, max_length=35,

@@ -5,28 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from paygate.domain.refunds import LABELS, NOTE_MAX
+from paygate.domain.refunds import LABELS, NOTE_MAX, Reason
 from paygate.services.notices import RequestView
 from paygate.services.refund_views import RefundOverview, RefundView
-from paygate.web.api import ApiRoute, json_response, parse_body
+from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 from paygate.web.payments import PaymentRequestOut
+from paygate.web.rate_limits import enforce, enforce_per_address
 
 
-class RefundCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    amount: int | None = Field(default=None, description=(
+class RefundCreate(RequestModel):
+    multiline = frozenset({"note"})
+    amount: int | None = Field(default=None, json_schema_extra={"minimum": 1}, description=(
         "Minor units to refund (2500 is 25.00 USD); omit to refund everything that is "
         "left."))
     reason: str = Field(max_length=32, description="One of: " + ", ".join(
         f"{reason.value} ({label})" for reason, label in LABELS.items()) + ". Only Stripe's "
         "own reason (requested_by_customer, duplicate or fraudulent, or none) is sent to "
-        "Stripe.")
+        "Stripe.", json_schema_extra={"enum": [reason.value for reason in Reason]})
     note: str = Field(default="", max_length=4 * NOTE_MAX, description=(
         "Why, in your words; kept in paygate, never sent to Stripe. Required for other."))
 
@@ -80,8 +81,7 @@ class RefundCreated(BaseModel):
     refunds: RefundsOut
 
 
-class PayLinkCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PayLinkCreate(RequestModel):
     email: str | None = Field(default=None, max_length=320, description=(
         "Where to send the link; else the address the patient gave, if any."))
     locale: str | None = Field(default=None, max_length=35, description=(
@@ -137,8 +137,14 @@ async def send_pay_link(request: Request) -> Response:
     principal = api_principal(request)
     body = await parse_body(request, PayLinkCreate)
     rt = runtime(request)
+    limits, request_id = rt.settings, request.path_params["request_id"]
+    # Narrowest first, so a refusal there spends nothing of the wider allowances.
+    await enforce(request, "pay_links_request", limits.limit_pay_links_per_request, request_id)
+    await enforce(request, "pay_links_clinician", limits.limit_pay_links_per_clinician,
+                  f"{principal.org_id}/{principal.user_id}")
+    await enforce_per_address(request, "pay_links_address", limits.limit_pay_links_per_address)
     base = rt.settings.public_url or str(request.base_url)
-    sent = await rt.pay_links.send(principal, request.path_params["request_id"],
+    sent = await rt.pay_links.send(principal, request_id,
                                    email=body.email, locale=body.locale, base_url=base)
     return json_response(PayLinkOut(sent_to=sent.to, expires_at=sent.expires_at),
                          status_code=202)
@@ -163,7 +169,7 @@ def routes() -> list[ApiRoute]:
                  tags=tags, responses={403: "Not allowed", 404: "Not found"},
                  summary="A payment's refunds and what is left to refund"),
         ApiRoute(f"{path}/pay-link", send_pay_link, methods=["POST"], body=PayLinkCreate,
-                 response=PayLinkOut, status_code=202, tags=("pay links",),
+                 response=PayLinkOut, status_code=202, tags=("pay links",), limited=True,
                  responses={400: "No valid email address", 409: "The request is not open"},
                  summary="Email the patient a link to pay this open request on its own "
                          "page (clinician)"),

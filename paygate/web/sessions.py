@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from paygate.web.api import ApiRoute, json_response, parse_body
+from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
+from paygate.web.rate_limits import enforce_per_address
 
 
-class SessionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SessionCreate(RequestModel):
     launch_token: str = Field(min_length=1, max_length=4096)
 
 
@@ -45,6 +45,7 @@ class WhoAmI(BaseModel):
 
 
 async def create_session(request: Request) -> Response:
+    await enforce_per_address(request, "sessions", runtime(request).settings.limit_sessions)
     body = await parse_body(request, SessionCreate)
     issued = await runtime(request).sessions.exchange(body.launch_token)
     p = issued.principal
@@ -67,6 +68,7 @@ def routes() -> list[ApiRoute]:
     return [
         ApiRoute("/api/v1/sessions", create_session, methods=["POST"], body=SessionCreate,
                  response=SessionOut, status_code=201, auth=False, tags=("sessions",),
+                 responses={401: "Not a valid launch token, or already used"}, limited=True,
                  summary="Exchange a launch token (once) for an access token"),
         ApiRoute("/api/v1/session", whoami, methods=["GET"], response=WhoAmI,
                  tags=("sessions",), summary="Who the access token belongs to"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paygate.settings import Settings, SettingsError
+from paygate.settings import Rate, Settings, SettingsError
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -69,3 +69,20 @@ def test_a_bad_value_stops_start_up_naming_the_variable(
         tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env(env(tmp_path, **{name: value}))
+
+
+def test_limits_have_defaults_and_read_count_per_seconds(tmp_path: Path) -> None:
+    defaults = Settings.from_env(env(tmp_path))
+    assert defaults.max_body_bytes == 64 * 1024 and defaults.body_timeout == 20
+    assert defaults.limit_sessions == Rate(30, 60)
+    assert defaults.limit_pay_links_per_request == Rate(5, 3600)
+    tuned = Settings.from_env(env(tmp_path, PAYGATE_LIMIT_SESSIONS="5/10",
+                                  PAYGATE_MAX_BODY_BYTES="2048", PAYGATE_BODY_TIMEOUT="3",
+                                  PAYGATE_MAX_CONNECTIONS="50"))
+    assert tuned.limit_sessions == Rate(5, 10) and str(tuned.limit_sessions) == "5/10"
+    assert (tuned.max_body_bytes, tuned.body_timeout, tuned.max_connections) == (2048, 3, 50)
+    for name, value in (("PAYGATE_LIMIT_SESSIONS", "5"), ("PAYGATE_LIMIT_ADMIN_LOGIN", "0/60"),
+                        ("PAYGATE_LIMIT_PAY_LINKS_PER_REQUEST", "a/b"),
+                        ("PAYGATE_MAX_BODY_BYTES", "0"), ("PAYGATE_MAX_CONNECTIONS", "lots")):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env(env(tmp_path, **{name: value}))

@@ -25,7 +25,13 @@ from sqlalchemy import func, select, text
 
 from paygate.store.database import Database
 from paygate.store.models import OutboxEmail, PaymentRequestEvent
-from tests.conftest import STRIPE_CLIENT_ID, STRIPE_PUBLISHABLE, STRIPE_SECRET, Stack
+from tests.conftest import (
+    STRIPE_CLIENT_ID,
+    STRIPE_PUBLISHABLE,
+    STRIPE_SECRET,
+    UNLIMITED_ENV,
+    Stack,
+)
 from tests.payments.conftest import clinic, in_thread, login  # noqa: F401 - fixtures
 from tests.servers import free_port
 
@@ -221,6 +227,7 @@ def paygate_env(*, secret_key: str, webhook_secret: str, sandbox_url: str, smtp_
         "PAYGATE_LOG_FORMAT": "json",
         "PAYGATE_LOG_LEVEL": "DEBUG",
         "PYTHONUNBUFFERED": "1",
+        **UNLIMITED_ENV,
         **extra,
     })
     return env

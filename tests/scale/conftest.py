@@ -22,7 +22,14 @@ from bench import procs
 from paygate.demo.seed import ClinicSeed, seed_clinic
 from paygate.services.tokens import TokenSigner
 from paygate.store.database import Database
-from tests.conftest import SECRET_KEY, STRIPE_CLIENT_ID, STRIPE_PUBLISHABLE, STRIPE_SECRET, mint
+from tests.conftest import (
+    SECRET_KEY,
+    STRIPE_CLIENT_ID,
+    STRIPE_PUBLISHABLE,
+    STRIPE_SECRET,
+    UNLIMITED_ENV,
+    mint,
+)
 from tests.mailbox import MailServer
 from tests.payments.conftest import in_thread
 from tests.servers import serve_asgi
@@ -126,7 +133,7 @@ def cluster(tmp_path: Path, postgres_url: str, redis_url: str, mail_server: Mail
             "PAYGATE_SECRET_KEY": SECRET_KEY, "PAYGATE_DATABASE_URL": postgres_url,
             "PAYGATE_BROADCAST_URL": redis_url if broadcast == "redis" else
             postgres_url.replace("postgresql+asyncpg://", "postgresql://", 1),
-            "PAYGATE_LOG_FORMAT": "text",
+            "PAYGATE_LOG_FORMAT": "text", **UNLIMITED_ENV,
             "PAYGATE_STRIPE_SECRET_KEY": STRIPE_SECRET,
             "PAYGATE_STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE,
             "PAYGATE_STRIPE_CLIENT_ID": STRIPE_CLIENT_ID,

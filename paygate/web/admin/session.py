@@ -14,7 +14,9 @@ from starlette.routing import Route
 
 from paygate.domain.errors import Forbidden, InvalidInput, NotAuthenticated
 from paygate.domain.principals import ADMIN_ROLES, Principal
+from paygate.web.api import check_form
 from paygate.web.auth import runtime
+from paygate.web.rate_limits import enforce_per_address
 
 COOKIE = "paygate_admin"
 COOKIE_SALT = "paygate.admin-cookie.v1"
@@ -82,6 +84,7 @@ async def checked_form(request: Request) -> tuple[Principal, FormData]:
     if not ok:
         raise Forbidden("This form has expired or did not come from this page. Go back, "
                         "reload the page and try again.")
+    check_form(form)
     return who, form
 
 
@@ -107,6 +110,7 @@ def _safe_next(value: str | None) -> str:
 async def login(request: Request) -> Response:
     token = request.query_params.get("launch", "")
     rt = runtime(request)
+    await enforce_per_address(request, "admin_login", rt.settings.limit_admin_login)
     claims = rt.signer.read_launch(token)
     if claims.principal.role not in ADMIN_ROLES:
         raise Forbidden("The admin pages are for clinic admins, org admins and operators.")
