@@ -22,7 +22,7 @@ SCREENSHOTS = screenshots_dir()
 class Words:
     prompt: str          # the "Payment requested" card's heading
     pay_now: str
-    amount: str          # USD 120.00 as this language writes it (a part that proves it)
+    amount: str          # 120 US dollars as this language writes it (a part that proves it)
     pay: str             # the pay button, before the amount
     card_details: str
     stripe_locale: str
@@ -33,9 +33,9 @@ class Words:
 
 
 WORDS = {
-    "en": Words("Payment requested", "Pay now", "USD 120.00", "Pay USD 120.00", "Card details",
+    "en": Words("Payment requested", "Pay now", "$120.00", "Pay $120.00", "Card details",
                 "en", "Payment successful", r"\d{4}", "Your receipt from Sunrise Clinic",
-                "Amount paid: USD 120.00"),
+                "Amount paid: $120.00"),
     "fr": Words("Paiement demandé", "Payer maintenant", "120,00 $US", "Payer 120,00 $US",
                 "Informations de la carte", "fr", "Paiement réussi", r"\d{4}",
                 "Votre reçu de Sunrise Clinic", "Montant payé : 120,00\xa0$US"),
@@ -44,7 +44,7 @@ WORDS = {
                 "مبلغ پرداخت‌شده: "),
     "bn": Words("পেমেন্টের অনুরোধ", "এখনই পেমেন্ট করুন", "১২০.০০", "পেমেন্ট করুন",
                 "কার্ডের তথ্য", "auto", "পেমেন্ট সফল হয়েছে", r"[০-৯]{4}",
-                "Sunrise Clinic থেকে আপনার রসিদ", "পরিশোধিত পরিমাণ: ১২০.০০US$"),
+                "Sunrise Clinic থেকে আপনার রসিদ", "পরিশোধিত পরিমাণ: ১২০.০০\xa0US$"),
 }
 
 
