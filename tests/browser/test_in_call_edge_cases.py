@@ -43,7 +43,8 @@ def test_a_declined_card_shows_stripes_message_and_another_card_pays(
     you = panel(patient)
     you.get_by_role("button", name="Pay $30.00").click()
 
-    expect(you.get_by_test_id("pay-error")).to_have_text("Your card was declined.")
+    expect(you.get_by_test_id("pay-error")).to_have_text(
+        "The payment did not go through: Your card was declined.")
     shot(patient, "declined")
     expect(status_in_list(clinician, "Consultation fee")).to_have_text("Payment failed")
     expect(panel(clinician).get_by_text("Your card was declined.")).to_be_visible()

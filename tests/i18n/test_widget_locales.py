@@ -56,12 +56,20 @@ def open_panel(browser: Any, stack: Stack, role: str, *, browser_locale: str,
     return page
 
 
+# The card form's labels: French where Stripe.js is given "fr"; English for "auto" in these
+# tests' browsers (en, fa, bn: Stripe.js speaks no Persian or Bengali).
+CARD_LABELS = {"fr": ("Numéro de carte", "Date d'expiration", "Code de sécurité",
+                      "Code postal")}
+ENGLISH_CARD_LABELS = ("Card number", "Expiration date", "Security code", "ZIP / Postal code")
+
+
 def pay_with_card(page: Page, words: Words) -> None:
     card = page.frame_locator("iframe[title='Secure payment input frame']")
-    card.get_by_label("Card number").fill("4242 4242 4242 4242")
-    card.get_by_label("Expiration date").fill("12 / 34")
-    card.get_by_label("Security code").fill("123")
-    card.get_by_label("ZIP / Postal code").fill("94107")
+    number, expiry, cvc, postal = CARD_LABELS.get(words.stripe_locale, ENGLISH_CARD_LABELS)
+    card.get_by_label(number).fill("4242 4242 4242 4242")
+    card.get_by_label(expiry).fill("12 / 34")
+    card.get_by_label(cvc).fill("123")
+    card.get_by_label(postal).fill("94107")
     pay = page.locator("form button[type=submit]")
     expect(pay).to_contain_text(words.pay)
     expect(pay).to_contain_text(words.amount)
