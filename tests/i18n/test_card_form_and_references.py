@@ -207,3 +207,22 @@ def test_a_reference_never_breaks_at_its_hyphen_in_persian(
     assert one_line_everywhere(reader, f"bdi:text-is('{reference}')",
                                range(200, 424, 4)) == []
     reader.close()
+
+
+def test_english_amounts_mark_every_dollar_but_the_us_one(
+        stack: Stack, clinic: Clinic, login: Login, browser: Any) -> None:
+    """An Australian-dollar request in English: A$ in the panel and in the receipt, the
+    same string from the widget's Intl and paygate's Babel."""
+    created = request_payment(login("clinician"), amount=4550, currency="aud")
+    patient = panel(browser, stack, "patient", locale="en", browser_locale="en-US",
+                    email="pat-aud@example.com")
+    prompt = patient.get_by_role("region", name="Payment requested")
+    expect(prompt.locator(".pg-big")).to_have_text("A$45.50")
+    prompt.get_by_role("button", name="Pay now").click()
+    fill_card(card_form(patient), ENGLISH, "4242 4242 4242 4242")
+    patient.get_by_role("button", name="Pay A$45.50").click()
+    expect(patient.get_by_role("status", name="Payment successful")).to_contain_text("A$45.50")
+    [mail] = stack.mail.mailbox.wait_for(lambda m: "pat-aud@example.com" in m.to)
+    assert "Amount paid: A$45.50\n" in mail.text().replace("\r\n", "\n")
+    assert created["amount_display"] == "AUD 45.50"  # the API keeps the ISO form
+    patient.context.close()
