@@ -12,6 +12,7 @@ import copy
 import functools
 import gettext
 import io
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -21,7 +22,7 @@ from babel.dates import format_date, format_time, get_datetime_format, get_time_
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import parse_pattern
+from babel.numbers import get_currency_symbol
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -38,10 +39,17 @@ LOCALE_DIR = Path(__file__).parent / "locales"
 # advice is "auto" (docs.stripe.com/js/appendix/supported_locales lists neither fa nor bn).
 STRIPE_JS_LOCALES = frozenset({"en", "fr"})
 
-# English writes the currency code ("USD 45.50"): "$" alone is ambiguous to readers in
-# Canada, Australia or Singapore. The other locales use their standard CLDR form.
-CODE_DISPLAY = frozenset({"en"})
-_EN_CURRENCY = "¤¤ #,##0.00"
+# Amounts are written in each locale's standard CLDR currency format, English included:
+# "$45.00", "A$45.00", "CA$45.00", "€45.00", "SGD 45.00". English deliberately uses CLDR's
+# plain `en` symbols, not en-<clinic's country>: a telehealth patient may read from any
+# country, and plain English marks every dollar but the US one (A$, CA$, NZ$, HK$), the
+# form Stripe's own English card form and receipts use. Intl.NumberFormat("en") in the
+# widget (widget/i18n.js) writes the same.
+CURRENCY_DISPLAY = "symbol"
+# CLDR's currencySpacing, which Babel's formatter leaves out and Intl applies: a symbol
+# that ends (or starts) with a letter, not a sign, is kept apart from the digits by a
+# no-break space ("SGD 45.00", "CHF 45.00"; but "$45.00", "A$45.00").
+_SPACE = "\xa0"
 
 # Babel formats with Latin digits; these locales write their own.
 _NATIVE_DIGITS = {"fa": "۰۱۲۳۴۵۶۷۸۹", "bn": "০১২৩৪৫৬৭৮৯"}
@@ -170,14 +178,29 @@ def format_money(amount_minor: int, currency: str, locale: str) -> str:
     """
     money = Money(amount_minor, currency)
     places = exponent(money.currency)
-    pattern = parse_pattern(_EN_CURRENCY if locale in CODE_DISPLAY
-                            else Locale.parse(locale).currency_formats["standard"])
-    pattern = copy.copy(pattern)
+    where = Locale.parse(locale)
+    code = money.currency.upper()
+    pattern = copy.copy(where.currency_formats["standard"])
     pattern.frac_prec = (places, places)
-    text = pattern.apply(money.to_major(), Locale.parse(locale),
-                         currency=money.currency.upper(), currency_digits=False,
+    symbol = get_currency_symbol(code, where)
+    pattern.prefix = tuple(_spaced(side, symbol, before=True) for side in pattern.prefix)
+    pattern.suffix = tuple(_spaced(side, symbol, before=False) for side in pattern.suffix)
+    text = pattern.apply(money.to_major(), where, currency=code, currency_digits=False,
                          numbering_system="default")
     return native_digits(text, locale)
+
+
+def _spaced(affix: str, symbol: str, *, before: bool) -> str:
+    """An affix with CLDR's currency spacing where its symbol touches the digits."""
+    if before and affix.endswith("¤") and not _is_sign(symbol[-1]):
+        return affix + _SPACE
+    if not before and affix.startswith("¤") and not _is_sign(symbol[0]):
+        return _SPACE + affix
+    return affix
+
+
+def _is_sign(char: str) -> bool:
+    return unicodedata.category(char).startswith(("S", "Z"))
 
 
 def format_datetime(value: datetime, locale: str) -> str:

@@ -1,5 +1,7 @@
 // Stripe.js on the clinic's connected account: the Payment Element and confirmPayment.
 // Card details go from Stripe's iframe to Stripe; this code only ever sees the outcome.
+import {failureLine, reasonFor} from "./declines.js";
+import {h} from "./dom.js";
 import {stripeLocale, t} from "./i18n.js";
 
 let loading = null;
@@ -52,17 +54,22 @@ export class Checkout {
     });
   }
 
-  // {ok: true, intent} or {ok: false, message, intent?}
+  // {ok: true, intent} or {ok: false, message, line, intent?}: `message` is the reason in
+  // the panel's language, `line` what the form shows (children for h()).
   async confirm() {
     const submitted = await this.elements.submit();
-    if (submitted.error) return {ok: false, message: submitted.error.message};
+    if (submitted.error) {
+      const message = reasonFor(submitted.error);
+      return {ok: false, message, line: h("bdi", {}, message)};
+    }
     const result = await this.stripe.confirmPayment({
       elements: this.elements, redirect: "if_required",
       confirmParams: {return_url: window.location.href},
     });
     if (result.error) {
-      return {ok: false, message: result.error.message || t("The payment did not go through."),
-        code: result.error.code, intent: result.error.payment_intent || null};
+      const message = reasonFor(result.error);
+      return {ok: false, message, line: failureLine(message), code: result.error.code,
+        intent: result.error.payment_intent || null};
     }
     return {ok: true, intent: result.paymentIntent};
   }

@@ -223,8 +223,8 @@ export class ClinicianView {
     const [label, tone] = paying ? AT_CHECKOUT : STATUS[r.status] || [r.status, "muted"];
     const detail = r.status === "failed" && r.failure_message
       ? h("p", {class: "pg-item-note pg-bad"},
-        t("Last attempt failed: {reason} The patient can try again.",
-          {reason: r.failure_message}))
+        tx("Last attempt failed: {reason} The patient can try again.",
+          {reason: h("bdi", {}, r.failure_message)}))
       : r.status === "paid" && r.card_last4
         ? h("p", {class: "pg-item-note"},
           tx("Paid with {card}", {card: cardLabel(r.card_brand, r.card_last4)}))

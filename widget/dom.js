@@ -52,7 +52,8 @@ export function cardLabel(brand, last4) {
   return tx("{brand} ending in {last4}", {brand: name, last4: h("bdi", {}, last4)});
 }
 
-// A reference such as PAY-7Q2X9K: left to right whatever the page's direction.
+// A reference such as PAY-7Q2X9K: left to right whatever the page's direction, and never
+// broken at its hyphen.
 export function reference(text) {
-  return h("bdi", {class: "pg-mono", dir: "ltr"}, text);
+  return h("bdi", {class: "pg-mono pg-ref", dir: "ltr"}, text);
 }

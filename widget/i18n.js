@@ -2,7 +2,7 @@
 // token's, else the browser's languages, else English) and sends the `widget` catalog;
 // amounts reach Intl as exact decimal strings built from integer minor units, never floats.
 
-const state = {locale: "en", dir: "ltr", stripeLocale: "en", currencyDisplay: "code",
+const state = {locale: "en", dir: "ltr", stripeLocale: "en", currencyDisplay: "symbol",
   messages: {}};
 
 // Marks a string for the catalog without translating it yet (tables built at import time).
@@ -53,6 +53,15 @@ export function decimalString(minor, exponent) {
   return (negative ? "-" : "") + whole + (exponent ? "." + digits.slice(-exponent) : "");
 }
 
+/**
+ * An amount as the locale writes it, with the currency's own exponent for the decimals:
+ * "$45.50", "A$45.50", "SGD 45.50" in English (CLDR's plain `en` symbols, the form
+ * paygate.i18n.format_money gives emails and pages too), "45,50 $US" in French.
+ * @param {number} minor integer minor units
+ * @param {string} currency ISO 4217 code
+ * @param {number} exponent paygate's (Stripe's) decimals for the currency
+ * @returns {string}
+ */
 export function formatMoney(minor, currency, exponent) {
   return new Intl.NumberFormat(state.locale, {style: "currency", currency: currency.toUpperCase(),
     currencyDisplay: state.currencyDisplay, minimumFractionDigits: exponent,

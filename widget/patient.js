@@ -211,7 +211,7 @@ export class PatientView {
         if (settled && settled.status === "paid") return this.go({name: "done", id: request.id});
         if (settled && !PAYABLE.has(settled.status)) return this.go({name: "ended", id: request.id});
         if (!outcome.ok) {
-          error.textContent = outcome.message;
+          replace(error, outcome.line);
           this.events.emit("payment-failed", {request: settled || request,
             message: outcome.message});
           this.announce(t("Payment failed: {reason}", {reason: outcome.message}));

@@ -117,7 +117,8 @@ class Money:
         return Decimal(self.amount).scaleb(-exponent(self.currency))
 
     def format(self) -> str:
-        """Plain text for receipts and logs: "USD 12.50", "JPY 500"."""
+        """With the ISO code, for logs, the ledger's history and the API's amount_display:
+        "USD 12.50", "JPY 500". People read amounts through paygate.i18n.format_money."""
         exp = exponent(self.currency)
         return f"{self.currency.upper()} {self.to_major():,.{exp}f}"
 

@@ -73,7 +73,7 @@ def catalog_json(locale: str) -> dict[str, Any]:
     """What the widget needs to speak a locale: its words and how to write numbers."""
     return WidgetCatalog(
         locale=locale, dir=i18n.direction(locale), stripe_locale=i18n.stripe_locale(locale),
-        currency_display="code" if locale in i18n.CODE_DISPLAY else "symbol",
+        currency_display=i18n.CURRENCY_DISPLAY,
         messages=i18n.widget_messages(locale),
     ).model_dump()
 

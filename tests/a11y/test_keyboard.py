@@ -62,13 +62,13 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     submit = focus_ring(doctor)
     assert submit["text"] == "Request Payment" and submit["visible"], submit
     doctor.keyboard.press("Enter")
-    expect(doctor_says).to_have_text("Payment of USD 30.00 requested.")
+    expect(doctor_says).to_have_text("Payment of $30.00 requested.")
     expect(doctor.get_by_test_id("status")).to_have_text("Waiting for patient")
     # Focus is back on the button that opens the form, not lost at the top of the page.
     assert focus_ring(doctor)["text"] == "Request Payment"
 
     # The patient hears of it, Tabs to Pay now and presses Enter: focus lands in the form.
-    expect(patient_says).to_have_text("Payment requested: USD 30.00, Follow-up consultation.")
+    expect(patient_says).to_have_text("Payment requested: $30.00, Follow-up consultation.")
     tab_to(patient, "Pay now")
     patient.keyboard.press("Enter")
     expect(patient.locator("form button[type=submit]")).to_be_enabled()  # Stripe is ready
@@ -86,11 +86,11 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
         patient.keyboard.type(typed)
     patient.keyboard.press("Tab")
     pay = focus_ring(patient)
-    assert pay["text"] == "Pay USD 30.00" and pay["visible"], pay
+    assert pay["text"] == "Pay $30.00" and pay["visible"], pay
     patient.keyboard.press("Enter")
 
     # Confirmation: announced, and focus on its heading.
-    expect(patient_says).to_have_text("Payment successful: USD 30.00 paid to Sunrise Clinic.")
+    expect(patient_says).to_have_text("Payment successful: $30.00 paid to Sunrise Clinic.")
     expect(patient.get_by_role("heading", name="Payment successful")).to_be_focused()
 
     # The clinician's pop-up takes focus (nothing was being typed) and is spoken; it is not
@@ -98,7 +98,7 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     dialog = doctor.get_by_role("dialog", name="Payment received")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="Dismiss")).to_be_focused()
-    expect(doctor_says).to_have_text("Payment received: USD 30.00, Follow-up consultation.")
+    expect(doctor_says).to_have_text("Payment received: $30.00, Follow-up consultation.")
     doctor.keyboard.press("Shift+Tab")
     assert focus_ring(doctor)["text"] == "Refund\u2026" and focus_ring(doctor)["visible"]
     doctor.keyboard.press("Tab")
@@ -107,13 +107,13 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     expect(dialog).to_be_hidden()
     assert focus_ring(doctor)["text"] == "Request Payment"
     [mail] = stack.mail.mailbox.wait_for(lambda m: "pat.keys@example.com" in m.to)
-    assert "USD 30.00" in mail.text()
+    assert "$30.00" in mail.text()
 
     # A second request, cancelled from the keyboard after its confirmation (Keep request
     # first, the safe choice): the patient is told.
     with stack.login("clinician") as api:
         request_payment(api, 4000, description="Lab review")
-    expect(patient_says).to_have_text("Payment requested: USD 40.00, Lab review.")
+    expect(patient_says).to_have_text("Payment requested: $40.00, Lab review.")
     tab_to(doctor, "Cancel request")
     doctor.keyboard.press("Enter")
     assert focus_ring(doctor)["text"] == "Keep request" and focus_ring(doctor)["visible"]
@@ -121,7 +121,7 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     assert focus_ring(doctor)["text"] == "Cancel request" and focus_ring(doctor)["visible"]
     doctor.keyboard.press("Enter")
     expect(patient_says).to_have_text("This payment request was cancelled")
-    expect(doctor_says).to_have_text("USD 40.00 Lab review: Cancelled.")
+    expect(doctor_says).to_have_text("$40.00 Lab review: Cancelled.")
     # The button is gone with the redraw: focus waits on the list's heading, not the page.
     assert focus_ring(doctor)["text"].lower() == "requests in this call"
 

@@ -186,34 +186,34 @@ def test_filters_and_totals_per_day_and_clinician_keep_currencies_apart(
         assert references(page.text)[0] == "PAY-D00004"  # newest first
         found = tables(page.text)
         assert found["totals-by-day"] == [
-            ["1 May 2024", "2", "USD 170.00", "—", "USD 170.00"],
-            ["2 May 2024", "1", "USD 80.00", "USD 30.00", "USD 50.00"],
-            ["3 May 2024", "1", "JPY 500", "—", "JPY 500"],
-            ["3 May 2024", "1", "USD 40.00", "USD 40.00", "USD 0.00"],
+            ["1 May 2024", "2", "$170.00", "—", "$170.00"],
+            ["2 May 2024", "1", "$80.00", "$30.00", "$50.00"],
+            ["3 May 2024", "1", "¥500", "—", "¥500"],
+            ["3 May 2024", "1", "$40.00", "$40.00", "$0.00"],
         ]
         assert found["totals-by-clinician"] == [
-            ["Dr Ana Souza", "1", "JPY 500", "—", "JPY 500"],
-            ["Dr Ana Souza", "2", "USD 200.00", "USD 30.00", "USD 170.00"],
-            ["Zoë Müller", "2", "USD 90.00", "USD 40.00", "USD 50.00"],
+            ["Dr Ana Souza", "1", "¥500", "—", "¥500"],
+            ["Dr Ana Souza", "2", "$200.00", "$30.00", "$170.00"],
+            ["Zoë Müller", "2", "$90.00", "$40.00", "$50.00"],
         ]
         assert "totals-by-clinic" not in found  # one clinic: no per-clinic table
         summary = re.search(r'data-field="status-summary">([^<]*)<', page.text)
         assert summary is not None and summary.group(1) == (
             "7 payment requests: 3 paid, 1 failed, 1 cancelled, 1 partially refunded, "
             "1 refunded."), page.text[page.text.find("report-counts") - 200:][:2000]
-        assert "USD 220.00" in page.text and "gross USD 290.00" in page.text
+        assert "$220.00" in page.text and "gross $290.00" in page.text
         row_a = next(r for r in found["payments"] if r[1] == "PAY-A00001")
         assert row_a == ["1 May 2024, 00:00 UTC", "PAY-A00001", "Dr Ana Souza",
-                         "Physiotherapy session", "USD 120.00", "Paid", "Visa •••• 4242"]
+                         "Physiotherapy session", "$120.00", "Paid", "Visa •••• 4242"]
         row_c = next(r for r in found["payments"] if r[1] == "PAY-C00003")
-        assert row_c[4:6] == ["USD 80.00 refunded USD 30.00", "Partially refunded"]
+        assert row_c[4:6] == ["$80.00 refunded $30.00", "Partially refunded"]
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
         assert "<script>alert(1)" not in page.text
 
         zoe = admin.get(REPORT, params={**MAY, "clinician": "dr-zoe"})
         assert sorted(references(zoe.text)) == ["PAY-B00002", "PAY-D00004", "PAY-F00006"]
         assert tables(zoe.text)["totals-by-clinician"] == [
-            ["Zoë Müller", "2", "USD 90.00", "USD 40.00", "USD 50.00"]]
+            ["Zoë Müller", "2", "$90.00", "$40.00", "$50.00"]]
         assert '<option value="dr-zoe" selected>Zoë Müller</option>' in zoe.text
 
         nobody = admin.get(REPORT, params={**MAY, "clinician": "dr-gone"})
@@ -248,12 +248,12 @@ def test_the_chart_is_an_accessible_svg_with_a_bar_per_day_with_payments(
     assert usd.get("aria-label") == "Net paid per day in USD"
     desc = usd.findtext(f"{SVG}desc") or ""
     assert desc == ("Net paid per day in USD, 1 May 2024 to 3 May 2024: 2 days with payments, "
-                    "highest USD 170.00 on 1 May 2024, total USD 220.00.")
+                    "highest $170.00 on 1 May 2024, total $220.00.")
     bars = usd.findall(f"{SVG}rect")
     assert [b.get("data-day") for b in bars] == ["2024-05-01", "2024-05-02"]
     assert [b.findtext(f"{SVG}title") for b in bars] == [
-        "1 May 2024: USD 170.00 net from 2 payments",
-        "2 May 2024: USD 50.00 net from 1 payment"]
+        "1 May 2024: $170.00 net from 2 payments",
+        "2 May 2024: $50.00 net from 1 payment"]
     assert float(bars[0].get("height", 0)) > float(bars[1].get("height", 0)) > 0
     labels = [t.text for t in usd.findall(f"{SVG}text")]
     assert {"1 May", "2 May", "3 May", "Day (UTC)", "USD", "170.00"} <= set(labels)
@@ -320,7 +320,7 @@ def test_a_busy_month_lists_the_newest_500_and_exports_every_row(stack: Stack) -
     # The totals cover every row, not only the listed ones.
     total = sum(1000 + i for i in range(1234))
     assert tables(page.text)["totals-by-day"] == [
-        ["1 Jun 2024", "1234", f"USD {total / 100:,.2f}", "—", f"USD {total / 100:,.2f}"]]
+        ["1 Jun 2024", "1234", f"${total / 100:,.2f}", "—", f"${total / 100:,.2f}"]]
     rows = read_csv(exported)
     assert sorted(r["reference"] for r in rows) == [f"PAY-{i:06d}" for i in range(1234)]
     assert exported.headers["content-disposition"].endswith(
@@ -381,9 +381,9 @@ def test_who_sees_which_clinics(stack: Stack) -> None:
         assert "PAY-L00012" not in wide.text and "Other org" not in wide.text
         found = tables(wide.text)
         assert found["totals-by-clinic"] == [
-            ["Harbour Clinic", "1", "USD 60.00", "—", "USD 60.00"],
-            ["Sunrise Clinic", "1", "JPY 500", "—", "JPY 500"],
-            ["Sunrise Clinic", "4", "USD 290.00", "USD 70.00", "USD 220.00"]]
+            ["Harbour Clinic", "1", "$60.00", "—", "$60.00"],
+            ["Sunrise Clinic", "1", "¥500", "—", "¥500"],
+            ["Sunrise Clinic", "4", "$290.00", "$70.00", "$220.00"]]
         assert found["payments"][0][2] in ("Sunrise Clinic", "Harbour Clinic")  # clinic column
         assert org.get("/admin/clinics/clinic_2/reports", params=MAY).status_code == 200
         assert org.get("/admin/clinics/clinic_9/reports", params=MAY).status_code == 403
@@ -429,11 +429,11 @@ def test_a_payment_made_in_a_call_shows_up_in_todays_report(stack: Stack) -> Non
         rows = {r[1]: r for r in tables(page.text)["payments"]}
         exported = read_csv(admin.get(REPORT + ".csv"))
     assert rows[created["reference"]][2:] == [
-        "Dr Ana Souza", "Physiotherapy session", "USD 120.00", "Paid", "Visa •••• 4242"]
+        "Dr Ana Souza", "Physiotherapy session", "$120.00", "Paid", "Visa •••• 4242"]
     assert rows[waiting["reference"]][5:] == ["Requested", "—"]
     today = datetime.now(UTC).date()
     assert tables(page.text)["totals-by-day"] == [
-        [f"{today.day} {today:%b %Y}", "1", "USD 120.00", "—", "USD 120.00"]]
+        [f"{today.day} {today:%b %Y}", "1", "$120.00", "—", "$120.00"]]
     assert f'value="{(today - timedelta(days=29)).isoformat()}"' in page.text
     assert '<option value="dr-ana">Dr Ana Souza</option>' in page.text
     paid = next(r for r in exported if r["reference"] == created["reference"])

@@ -33,10 +33,10 @@ def test_the_clinician_keeps_working_while_a_payment_received_pop_up_is_shown(
     patient = login("patient")
     pay(stack, patient.get(f"/api/v1/payment-requests/{first['id']}").json())
     received = doctor.get_by_role("dialog", name="Payment received")
-    expect(received).to_contain_text("USD 30.00")
+    expect(received).to_contain_text("$30.00")
     expect(received).not_to_have_attribute("aria-modal", "true")
     expect(doctor.get_by_test_id("announcer")).to_have_text(
-        "Payment received: USD 30.00, Consultation fee.")
+        "Payment received: $30.00, Consultation fee.")
     paid_item = doctor.get_by_role("listitem").filter(has_text="Consultation fee")
     expect(paid_item.get_by_test_id("received")).to_have_text("New")
     expect(paid_item.get_by_test_id("status")).to_have_text("Paid")
@@ -68,7 +68,7 @@ def test_patient_is_paying_shows_while_the_patient_has_the_checkout_open(
     you.get_by_role("button", name="Pay now").click()
     expect(status).to_have_text("Patient is paying\u2026")
     expect(panel(clinician).get_by_test_id("announcer")).to_have_text(
-        "The patient is paying USD 25.00, Consultation fee.")
+        "The patient is paying $25.00, Consultation fee.")
     shot(clinician, "clinician-patient-is-paying")
     you.get_by_role("button", name="Back").click()
     expect(status).to_have_text("Waiting for patient")
@@ -78,7 +78,7 @@ def test_patient_is_paying_shows_while_the_patient_has_the_checkout_open(
     expect(status).to_have_text("Patient is paying\u2026")
     you.get_by_label("Email for your receipt").fill("pat@example.com")
     enter_card(patient, "4242 4242 4242 4242")
-    you.get_by_role("button", name="Pay USD 25.00").click()
+    you.get_by_role("button", name="Pay $25.00").click()
     expect(you.get_by_role("status", name="Payment successful")).to_be_visible()
     expect(status).to_have_text("Paid")
 
@@ -95,7 +95,7 @@ def test_cancel_asks_first_and_keep_keeps_the_request(
 
     cancel.click()
     ask = doctor.get_by_role("dialog", name="Cancel this payment request?")
-    expect(ask).to_contain_text("USD 25.00")
+    expect(ask).to_contain_text("$25.00")
     expect(ask).to_contain_text(visit["reference"])
     expect(ask.get_by_role("button", name="Keep request")).to_be_focused()
     shot(page, "clinician-cancel-asks")

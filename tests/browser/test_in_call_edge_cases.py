@@ -41,15 +41,16 @@ def test_a_declined_card_shows_stripes_message_and_another_card_pays(
     start_paying(patient)
     enter_card(patient, "4000 0000 0000 0002")
     you = panel(patient)
-    you.get_by_role("button", name="Pay USD 30.00").click()
+    you.get_by_role("button", name="Pay $30.00").click()
 
-    expect(you.get_by_test_id("pay-error")).to_have_text("Your card was declined.")
+    expect(you.get_by_test_id("pay-error")).to_have_text(
+        "The payment did not go through: Your card was declined.")
     shot(patient, "declined")
     expect(status_in_list(clinician, "Consultation fee")).to_have_text("Payment failed")
     expect(panel(clinician).get_by_text("Your card was declined.")).to_be_visible()
 
     card_form(patient).get_by_label("Card number").fill("5555 5555 5555 4444")
-    you.get_by_role("button", name="Pay USD 30.00").click()
+    you.get_by_role("button", name="Pay $30.00").click()
     expect(you.get_by_role("status", name="Payment successful")).to_contain_text(
         "Mastercard ending in 4444")
     expect(panel(clinician).get_by_role("dialog", name="Payment received")).to_be_visible()
@@ -63,13 +64,13 @@ def test_three_d_secure_completed_pays(stack: Stack, host: Host, clinic: Clinic,
     start_paying(patient)
     enter_card(patient, "4000 0027 6000 3184")
     you = panel(patient)
-    you.get_by_role("button", name="Pay USD 80.00").click()
+    you.get_by_role("button", name="Pay $80.00").click()
 
     challenge = you.frame_locator("iframe[title='3D Secure authentication']")
     expect(challenge.get_by_role("heading", name="3D Secure 2 Test Page")).to_be_visible()
     shot(patient, "3ds-challenge")
     challenge.get_by_role("button", name="Complete authentication").click()
-    expect(you.get_by_role("status", name="Payment successful")).to_contain_text("USD 80.00")
+    expect(you.get_by_role("status", name="Payment successful")).to_contain_text("$80.00")
     expect(panel(clinician).get_by_role("dialog", name="Payment received")
            ).to_contain_text("Specialist review")
 
@@ -81,12 +82,12 @@ def test_three_d_secure_failed_is_explained_and_nothing_is_paid(
     start_paying(patient)
     enter_card(patient, "4000 0027 6000 3184")
     you = panel(patient)
-    you.get_by_role("button", name="Pay USD 80.00").click()
+    you.get_by_role("button", name="Pay $80.00").click()
     you.frame_locator("iframe[title='3D Secure authentication']").get_by_role(
         "button", name="Fail authentication").click()
 
     expect(you.get_by_test_id("pay-error")).to_contain_text("unable to authenticate")
-    expect(you.get_by_role("button", name="Pay USD 80.00")).to_be_enabled()
+    expect(you.get_by_role("button", name="Pay $80.00")).to_be_enabled()
     expect(status_in_list(clinician, "Specialist review")).to_have_text("Payment failed")
     assert stack.mail.mailbox.messages == []
 
@@ -108,7 +109,7 @@ def test_a_request_cancelled_while_the_patient_pays_is_shown_as_cancelled(
            ).to_be_visible()
     expect(you.get_by_text("You have not been charged.")).to_be_visible()
     shot(patient, "cancelled-while-paying")
-    expect(you.get_by_role("button", name="Pay USD 25.00")).to_have_count(0)
+    expect(you.get_by_role("button", name="Pay $25.00")).to_have_count(0)
 
 
 def test_reloading_at_any_step_keeps_each_person_in_the_call_on_the_right_screen(
@@ -132,19 +133,19 @@ def test_reloading_at_any_step_keeps_each_person_in_the_call_on_the_right_screen
     patient.reload()
     start_paying(patient)
     patient.reload()
-    expect(you.get_by_role("button", name="Pay USD 60.00")).to_be_visible()
+    expect(you.get_by_role("button", name="Pay $60.00")).to_be_visible()
     expect(you.get_by_label("Email for your receipt")).to_have_value("pat@example.com")
     enter_card(patient, "4242 4242 4242 4242")
-    you.get_by_role("button", name="Pay USD 60.00").click()
+    you.get_by_role("button", name="Pay $60.00").click()
     expect(you.get_by_role("status", name="Payment successful")).to_be_visible()
 
     # After paying: the confirmation and the unacknowledged pop-up survive reloads.
     patient.reload()
-    expect(you.get_by_role("status", name="Payment successful")).to_contain_text("USD 60.00")
+    expect(you.get_by_role("status", name="Payment successful")).to_contain_text("$60.00")
     expect(doctor.get_by_role("dialog", name="Payment received")).to_be_visible()
     clinician.reload()
     dialog = doctor.get_by_role("dialog", name="Payment received")
-    expect(dialog).to_contain_text("USD 60.00")
+    expect(dialog).to_contain_text("$60.00")
     dialog.get_by_role("button", name="Dismiss").click()
     clinician.reload()
     expect(status_in_list(clinician, "Consultation fee")).to_have_text("Paid")
@@ -181,13 +182,13 @@ def test_the_clinicians_form_takes_major_units_and_explains_what_it_refuses(
     clinician = open_call(contexts, stack, host, "clinician", open_panel=True)
     doctor = panel(clinician)
     doctor.get_by_role("button", name="Request Payment").click()
-    expect(doctor.get_by_text("Minimum USD 0.50, maximum USD 200.00.")).to_be_visible()
+    expect(doctor.get_by_text("Minimum $0.50, maximum $200.00.")).to_be_visible()
     doctor.get_by_label("Payment description").fill("Consultation fee")
     submit = doctor.get_by_role("button", name="Request Payment")
     for typed, message in [("", "Enter an amount."),
-                           ("0.20", "The minimum amount is USD 0.50."),
+                           ("0.20", "The minimum amount is $0.50."),
                            ("12.345", "USD amounts take at most 2 decimals."),
-                           ("250", "The maximum amount is USD 200.00."),
+                           ("250", "The maximum amount is $200.00."),
                            ("twelve", "Enter the amount as a number, for example 25.00.")]:
         doctor.get_by_label("Amount").fill(typed)
         submit.click()
@@ -197,7 +198,7 @@ def test_the_clinicians_form_takes_major_units_and_explains_what_it_refuses(
     doctor.get_by_label("Amount").fill("1500")
     submit.click()
     expect(doctor.get_by_role("listitem")).to_have_count(1)
-    expect(doctor.get_by_role("listitem")).to_contain_text("JPY 1,500")
+    expect(doctor.get_by_role("listitem")).to_contain_text("¥1,500")
     with stack.login("clinician") as api:
         [created] = api.get("/api/v1/calls/call_1/payment-requests").json()["requests"]
     assert (created["amount"], created["currency"]) == (1500, "jpy")

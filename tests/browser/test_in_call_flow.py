@@ -75,7 +75,7 @@ def test_the_seven_steps_of_an_in_call_payment(stack: Stack, host: Host, clinic:
 
     # 2. The clinician sees the request and its live status.
     item = doctor.get_by_role("listitem").filter(has_text="Follow-up consultation")
-    expect(item).to_contain_text("USD 45.50")
+    expect(item).to_contain_text("$45.50")
     expect(item.get_by_test_id("status")).to_have_text("Waiting for patient")
     expect(doctor.get_by_text("Live")).to_be_visible()
     shot(clinician, "2-clinician-sees-status")
@@ -83,7 +83,7 @@ def test_the_seven_steps_of_an_in_call_payment(stack: Stack, host: Host, clinic:
     # 3. The patient in the same call sees the request and clicks Pay now.
     prompt = you.get_by_role("region", name="Payment requested")
     expect(prompt).to_contain_text("Sunrise Clinic")
-    expect(prompt).to_contain_text("USD 45.50")
+    expect(prompt).to_contain_text("$45.50")
     expect(prompt).to_contain_text("Follow-up consultation")
     shot(patient, "3-patient-sees-request")
     start_paying(patient)
@@ -91,12 +91,12 @@ def test_the_seven_steps_of_an_in_call_payment(stack: Stack, host: Host, clinic:
     # 4. The patient enters a receipt email and card details, and pays.
     enter_card(patient, "4242 4242 4242 4242")
     shot(patient, "4-patient-checkout")
-    you.get_by_role("button", name="Pay USD 45.50").click()
+    you.get_by_role("button", name="Pay $45.50").click()
 
     # 5. Confirmation with the payment's details, and the receipt by email.
     done = you.get_by_role("status", name="Payment successful")
     expect(done).to_contain_text("Payment successful")
-    expect(done).to_contain_text("USD 45.50")
+    expect(done).to_contain_text("$45.50")
     expect(done).to_contain_text("Sunrise Clinic")
     expect(done).to_contain_text("Follow-up consultation")
     expect(done).to_contain_text("Visa ending in 4242")
@@ -106,11 +106,11 @@ def test_the_seven_steps_of_an_in_call_payment(stack: Stack, host: Host, clinic:
     shot(patient, "5-patient-confirmation")
     [mail] = stack.mail.mailbox.wait_for(lambda m: "pat@example.com" in m.to)
     assert reference.group(0) in mail.subject
-    assert "USD 45.50" in mail.text() and "Visa ending in 4242" in mail.html()
+    assert "$45.50" in mail.text() and "Visa ending in 4242" in mail.html()
 
     # 6. The clinician gets a "Payment received" pop-up that stays until dismissed.
     dialog = doctor.get_by_role("dialog", name="Payment received")
-    expect(dialog).to_contain_text("USD 45.50")
+    expect(dialog).to_contain_text("$45.50")
     expect(dialog).to_contain_text("Follow-up consultation")
     expect(dialog).to_contain_text(reference.group(0))
     shot(clinician, "6-clinician-payment-received")

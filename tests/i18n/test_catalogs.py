@@ -69,16 +69,26 @@ def test_the_token_wins_then_the_browser_then_english() -> None:
 
 
 def test_amounts_are_exact_and_written_for_each_language() -> None:
-    assert i18n.format_money(12000, "usd", "en") == "USD 120.00"
+    assert i18n.format_money(12000, "usd", "en") == "$120.00"
+    # English writes CLDR's plain `en` symbols: only the US dollar is a bare "$".
+    assert i18n.format_money(4500, "aud", "en") == "A$45.00"
+    assert i18n.format_money(4500, "cad", "en") == "CA$45.00"
+    assert i18n.format_money(4500, "eur", "en") == "€45.00"
+    assert i18n.format_money(4500, "gbp", "en") == "£45.00"
+    assert i18n.format_money(4500, "jpy", "en") == "¥4,500"
+    assert i18n.format_money(-4500, "usd", "en") == "-$45.00"
+    # A symbol made of letters stands apart from the digits (CLDR's currency spacing),
+    # as Intl.NumberFormat in the widget writes it.
+    assert i18n.format_money(4500, "sgd", "en") == "SGD\xa045.00"
     assert i18n.format_money(12000, "usd", "fr") == "120,00\xa0$US"
     assert i18n.format_money(123456, "eur", "fr") == "1\u202f234,56\xa0€"
     assert "۱۲۰٫۰۰" in i18n.format_money(12000, "usd", "fa")
-    assert i18n.format_money(12000, "usd", "bn") == "১২০.০০US$"
+    assert i18n.format_money(12000, "usd", "bn") == "১২০.০০\xa0US$"
     assert i18n.format_money(1500, "jpy", "fr") == "1\u202f500\xa0JPY"
-    assert i18n.format_money(5250, "kwd", "en") == "KWD 5.250"
+    assert i18n.format_money(5250, "kwd", "en") == "KWD\xa05.250"
     # Beyond a float's exact range, still every digit.
     assert i18n.format_money(99_999_999_999_999_999, "usd", "en") == \
-        "USD 999,999,999,999,999.99"
+        "$999,999,999,999,999.99"
 
 
 
@@ -94,7 +104,7 @@ def test_amounts_show_paygates_decimals_never_the_locale_librarys() -> None:
                 digits = "".join(ch for ch in text if ch.isdigit())
                 assert digits == str(minor).rjust(places + 1, "0"), (currency, locale, text)
     # Stripe counts HUF in hundredths; CLDR (Babel 2.19) gives it no decimals at all.
-    assert i18n.format_money(17550, "huf", "en") == "HUF 175.50"
+    assert i18n.format_money(17550, "huf", "en") == "HUF\xa0175.50"
     assert i18n.format_money(17550, "huf", "fr") == "175,50\xa0HUF"
     assert exponent("huf") == 2
 
@@ -142,7 +152,9 @@ def test_a_receipt_in_persian_reads_right_to_left() -> None:
     assert draft.subject == "رسید شما از Sunrise <Clinic> (PAY-7Q2X9K)"
     assert '<html lang="fa" dir="rtl">' in draft.html
     assert "رسید پرداخت" in draft.html and "۱۲۰٫۰۰" in draft.html
-    assert '<bdi dir="ltr">PAY-7Q2X9K</bdi>' in draft.html
+    # The reference reads left to right and never breaks at its hyphen: in its row and in
+    # the footer's sentence.
+    assert draft.html.count('<bdi dir="ltr" style="white-space:nowrap;">PAY-7Q2X9K</bdi>') == 2
     assert "text-align:right" in draft.html  # labels start on the right
     assert "شمارهٔ پیگیری: PAY-7Q2X9K" in draft.text
 
@@ -150,5 +162,5 @@ def test_a_receipt_in_persian_reads_right_to_left() -> None:
 def test_a_receipt_without_a_locale_is_english() -> None:
     draft = ReceiptWriter().draft(facts(None))
     assert draft.subject == "Your receipt from Sunrise <Clinic> (PAY-7Q2X9K)"
-    assert "Amount paid: USD 120.00" in draft.text
+    assert "Amount paid: $120.00" in draft.text
     assert '<html lang="en" dir="ltr">' in draft.html

@@ -36,13 +36,13 @@ def test_a_link_opens_the_request_and_pays_it_like_the_call_panel(
     mail = link_mail(stack, "pat@elsewhere.example")
     assert mail.subject == f"Payment request from Sunrise Clinic ({created['reference']})"
     for body in (mail.text(), mail.html()):
-        assert "Sunrise Clinic asks you to pay USD 45.50." in body
+        assert "Sunrise Clinic asks you to pay $45.50." in body
         assert "Follow-up consultation" in body and created["reference"] in body
     url = link_in(mail)
 
     page = httpx.get(url)
     assert page.status_code == 200
-    assert "USD 45.50" in page.text and "Follow-up consultation" in page.text
+    assert "$45.50" in page.text and "Follow-up consultation" in page.text
     assert "data-paygate-pay" in page.text and "/widget/static/paypage.js" in page.text
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"

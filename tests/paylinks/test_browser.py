@@ -42,7 +42,7 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     # The clinician sends the open request as a payment link.
     item.get_by_role("button", name=f"Send payment link for {created['reference']}").click()
     dialog = doctor.get_by_role("dialog", name="Send payment link")
-    expect(dialog).to_contain_text("USD 45.50")
+    expect(dialog).to_contain_text("$45.50")
     address = dialog.get_by_label("Patient's email address")
     expect(address).to_be_focused()
     address.fill("pat@example")
@@ -63,7 +63,7 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     patient = contexts().new_page()
     patient.goto(url)
     expect(patient.get_by_role("heading", name="Sunrise Clinic")).to_be_visible()
-    expect(patient.get_by_text("USD 45.50").first).to_be_visible()
+    expect(patient.get_by_text("$45.50").first).to_be_visible()
     patient.get_by_label("Email for your receipt").fill("pat@example.com")
     card = patient.frame_locator("iframe[title='Secure payment input frame']")
     card.get_by_label("Card number").fill("4242 4242 4242 4242")
@@ -73,10 +73,10 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     expect(patient.get_by_role("button", name="Back")).to_have_count(0)  # one request only
     shot(patient, "2-pay-page")
     audit(patient, "the pay page's checkout")
-    patient.get_by_role("button", name="Pay USD 45.50").click()
+    patient.get_by_role("button", name="Pay $45.50").click()
 
     done = patient.get_by_role("status", name="Payment successful")
-    expect(done).to_contain_text("USD 45.50")
+    expect(done).to_contain_text("$45.50")
     expect(done).to_contain_text("Sunrise Clinic")
     expect(done).to_contain_text("Visa ending in 4242")
     expect(done).to_contain_text(created["reference"])
@@ -86,7 +86,7 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
 
     # The clinician sees it arrive live, as for a payment made in the call.
     received = doctor.get_by_role("dialog", name="Payment received")
-    expect(received).to_contain_text("USD 45.50")
+    expect(received).to_contain_text("$45.50")
     expect(item.get_by_test_id("status")).to_have_text("Paid")
     shot(clinician, "4-clinician-paid")
     [receipt] = stack.mail.mailbox.wait_for(lambda m: m.subject.startswith("Your receipt"))

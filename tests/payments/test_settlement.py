@@ -60,7 +60,7 @@ def test_a_paid_request_is_settled_by_stripes_webhook_and_the_receipt_sent_once(
     [mail] = stack.mail.mailbox.wait_for(lambda m: "pat@example.com" in m.to)
     assert mail.subject == f"Your receipt from Sunrise Clinic ({created['reference']})"
     for body in (mail.text(), mail.html()):
-        assert "USD 120.00" in body
+        assert "$120.00" in body
         assert "Physiotherapy session" in body
         assert created["reference"] in body
         assert "Visa ending in 4242" in body

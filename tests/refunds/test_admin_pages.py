@@ -44,8 +44,8 @@ def test_an_admin_reviews_then_confirms_a_refund_and_sees_the_trail(
                       note="Video dropped after five minutes")
         assert step.status_code == 200, step.text
         summary = text_of(step.text)
-        assert "Refund USD 45.50?" in summary
-        assert "Still paid afterwards USD 74.50" in summary
+        assert "Refund $45.50?" in summary
+        assert "Still paid afterwards $74.50" in summary
         assert "Visa •••• 4242" in summary and "Service not provided" in summary
         assert "pat@example.com" in summary
         # Nothing is refunded by the review step.
@@ -59,12 +59,15 @@ def test_an_admin_reviews_then_confirms_a_refund_and_sees_the_trail(
         page = client.get(done.headers["location"])
         shown = text_of(page.text)
         assert "Refund made." in shown
-        assert "Partially refunded" in shown and "USD 45.50" in shown
+        assert "Partially refunded" in shown and "$45.50" in shown
         # The trail: who, what, when, why, in the refunds table and the history.
         refunds = text_of(page.text[page.text.index('id="refunds"'):
                                     page.text.index('id="hist-h"')])
+        assert "$45.50" in refunds  # the amount as the rest of the page writes it
         assert "Morgan Admin" in refunds and "Video dropped after five minutes" in refunds
         history = text_of(page.text[page.text.index('id="history"'):])
+        # The history keeps the text written when it happened (ISO codes, like the API's
+        # amount_display), whatever the pages' format.
         assert "Paid → Partially refunded Morgan Admin refunded USD 45.50 (service not " \
                "provided): Video dropped after five minutes" in history
         assert re.search(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC Paid → Partially refunded",

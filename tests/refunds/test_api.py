@@ -43,7 +43,7 @@ def test_a_partial_then_a_full_refund_with_a_receipt_for_each(
     assert mail.subject == f"Refund from Sunrise Clinic ({paid.request['reference']})"
     assert PATIENT_EMAIL in mail.to
     for text in (mail.text(), mail.html()):
-        assert "USD 20.00" in text and "USD 120.00" in text and "USD 100.00" in text
+        assert "$20.00" in text and "$120.00" in text and "$100.00" in text
         assert "At your request" in text and paid.request["reference"] in text
         assert "knee" not in text
 
@@ -179,4 +179,4 @@ def test_a_refund_in_another_currency_uses_its_exponent(
     assert response.status_code == 201, response.text
     assert response.json()["refund"]["amount_display"] == "JPY 1,200"
     [mail] = stack.mail.mailbox.wait_for(lambda m: m.subject.startswith("Refund from"))
-    assert "JPY 1,200" in mail.text() and "JPY 3,800" in mail.text()
+    assert "¥1,200" in mail.text() and "¥3,800" in mail.text()

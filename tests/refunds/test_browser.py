@@ -55,7 +55,7 @@ def test_the_clinician_refunds_part_of_a_payment_from_the_call_panel(
     amount.fill("50")
     dialog.get_by_label("Reason").select_option(label="Service not provided")
     dialog.get_by_role("button", name="Review refund").click()
-    expect(dialog.get_by_text("You can refund at most USD 45.50.")).to_be_visible()
+    expect(dialog.get_by_text("You can refund at most $45.50.")).to_be_visible()
     expect(amount).to_have_attribute("aria-invalid", "true")
     frame = page.frame(url=re.compile(r"/widget/frame"))
     assert frame is not None
@@ -65,20 +65,20 @@ def test_the_clinician_refunds_part_of_a_payment_from_the_call_panel(
     dialog.get_by_label("Note (optional)").fill("Session ended early")
     shot(page, "1-clinician-dialog")
     dialog.get_by_role("button", name="Review refund").click()
-    confirm = panel.get_by_role("dialog", name="Refund USD 15.50?")
+    confirm = panel.get_by_role("dialog", name="Refund $15.50?")
     expect(confirm).to_contain_text("Still paid afterwards")
-    expect(confirm).to_contain_text("USD 30.00")
+    expect(confirm).to_contain_text("$30.00")
     expect(confirm).to_contain_text("Service not provided")
     expect(confirm).to_contain_text("Session ended early")
     assert paid.refunds()["refunds"] == []  # the review refunds nothing
     shot(page, "2-clinician-confirm")
     audit(frame, "the refund confirmation")
-    confirm.get_by_role("button", name="Confirm refund of USD 15.50").click()
+    confirm.get_by_role("button", name="Confirm refund of $15.50").click()
 
     expect(confirm).to_be_hidden()
     expect(item.get_by_test_id("status")).to_have_text("Partly refunded")
-    expect(item.get_by_test_id("refunded")).to_have_text("USD 15.50 refunded")
-    expect(panel.get_by_test_id("announcer")).to_have_text("Refunded USD 15.50.")
+    expect(item.get_by_test_id("refunded")).to_have_text("$15.50 refunded")
+    expect(panel.get_by_test_id("announcer")).to_have_text("Refunded $15.50.")
     # Focus goes back to the Refund button of that payment.
     expect(item.get_by_role("button", name=re.compile("^Refund payment"))).to_be_focused()
     shot(page, "3-clinician-done")
@@ -120,11 +120,11 @@ def test_a_clinic_admin_refunds_from_the_admin_pages(
     audit(page, "the admin refund form")
     page.get_by_role("button", name="Review refund").click()
 
-    expect(page.get_by_role("heading", name="Refund USD 120.00?")).to_be_visible()
+    expect(page.get_by_role("heading", name="Refund $120.00?")).to_be_visible()
     expect(page.locator("#refund-summary")).to_contain_text("Visa •••• 4242")
     shot(page, "admin-confirm")
     audit(page, "the admin refund confirmation")
-    page.get_by_role("button", name="Confirm refund of USD 120.00").click()
+    page.get_by_role("button", name="Confirm refund of $120.00").click()
 
     expect(page.get_by_role("status")).to_contain_text("Refund made.")
     expect(page.locator("[data-field=status]")).to_have_text("Refunded")
@@ -153,7 +153,7 @@ def test_the_patient_sees_each_refund_while_watching_and_after_a_reload(
     page.goto(f"{host.url}/call?who=Patient&launch={stack.token('patient')}&open=1")
     you = page.frame_locator("#paygate")
     you.get_by_role("button", name="View payment details").click()
-    expect(you.get_by_role("status", name="Payment successful")).to_contain_text("USD 45.50")
+    expect(you.get_by_role("status", name="Payment successful")).to_contain_text("$45.50")
 
     # The clinician refunds part of it while the patient watches: the screen follows.
     assert paid.refund(amount=1550).status_code == 201
@@ -162,9 +162,9 @@ def test_the_patient_sees_each_refund_while_watching_and_after_a_reload(
     english = f"{day:%B} {day.day}, {day.year}"
     partly = you.get_by_role("status", name="Payment partly refunded")
     expect(partly.get_by_test_id("refund-line")).to_have_text(
-        f"Refunded USD 15.50 on {english}. USD 30.00 is still paid.")
+        f"Refunded $15.50 on {english}. $30.00 is still paid.")
     expect(you.get_by_test_id("announcer")).to_have_text(
-        f"Refunded USD 15.50 on {english}. USD 30.00 is still paid.")
+        f"Refunded $15.50 on {english}. $30.00 is still paid.")
     expect(you.get_by_text("Payment successful")).to_have_count(0)
     expect(partly).to_contain_text("Visa ending in 4242")
 
@@ -172,18 +172,18 @@ def test_the_patient_sees_each_refund_while_watching_and_after_a_reload(
     assert paid.refund(amount=3000).status_code == 201
     full = you.get_by_role("status", name="Payment refunded")
     expect(full.get_by_test_id("refund-line")).to_have_text(
-        f"Refunded USD 45.50 on {english}.")
+        f"Refunded $45.50 on {english}.")
     shot(page, "patient-sees-refund")
     frame = page.frame(url=re.compile(r"/widget/frame"))
     assert frame is not None
     audit(frame, "the patient's refunded confirmation")
     page.reload()
     expect(full.get_by_test_id("refund-line")).to_have_text(
-        f"Refunded USD 45.50 on {english}.")
+        f"Refunded $45.50 on {english}.")
     full.get_by_role("button", name="Done").click()
     item = you.get_by_role("listitem").filter(has_text="Follow-up consultation")
     expect(item).to_contain_text("Refunded")
-    expect(item.get_by_test_id("refunded")).to_have_text("USD 45.50 refunded")
+    expect(item.get_by_test_id("refunded")).to_have_text("$45.50 refunded")
     context.close()
 
     # The same confirmation in the patient's own language.

@@ -27,8 +27,8 @@ def test_an_english_refund_email_for_a_partial_refund() -> None:
     assert (draft.kind, draft.dedupe_key, draft.reply_to) == \
         ("refund_receipt", "refund:re_123", "billing@sunrise.example")
     assert draft.subject == "Refund from Sunrise <Clinic> (PAY-7Q2X9K)"
-    assert "Sunrise <Clinic> has refunded USD 20.00 of your payment." in draft.text
-    assert "Still paid after this refund: USD 100.00" in draft.text
+    assert "Sunrise <Clinic> has refunded $20.00 of your payment." in draft.text
+    assert "Still paid after this refund: $100.00" in draft.text
     assert "Reason: Duplicate payment" in draft.text
     assert "Refunded to: Visa ending in 4242" in draft.text
     assert "Sunrise &lt;Clinic&gt;" in draft.html and "<Clinic>" not in draft.html

@@ -115,7 +115,7 @@ def test_a_refund_made_in_the_stripe_dashboard_keeps_paygate_true(
     assert (refund["source"], refund["made_by"], refund["reason"], refund["status"]) == \
         ("stripe", "Stripe", "duplicate", "succeeded")
     [mail] = stack.mail.mailbox.wait_for(lambda m: m.subject.startswith("Refund from"))
-    assert "USD 30.00" in mail.text() and "USD 90.00" in mail.text()
+    assert "$30.00" in mail.text() and "$90.00" in mail.text()
 
     # Then the rest from paygate: Stripe's duplicated, shuffled events change nothing more.
     rest = paid.refund(reason="requested_by_patient")

@@ -13,6 +13,65 @@
   const errorBox = $("error");
   const touched = new Set();
 
+  // The words of this form in the languages the stand-in knows, keyed by the English text.
+  // Stripe.js speaks many more (docs.stripe.com/js/appendix/supported_locales); the
+  // stand-in has French besides English, and shows English for any other.
+  const WORDS = {fr: {
+    "TEST MODE": "MODE TEST", "Card number": "Numéro de carte",
+    "Expiration date": "Date d'expiration", "Security code": "Code de sécurité",
+    "ZIP / Postal code": "Code postal", "MM / YY": "MM / AA",
+    "Your card number is incomplete.": "Votre numéro de carte est incomplet.",
+    "Your card number is invalid.": "Votre numéro de carte est invalide.",
+    "Your card number is incorrect.": "Votre numéro de carte est incorrect.",
+    "Your card's expiration date is incomplete.":
+      "La date d'expiration de votre carte est incomplète.",
+    "Your card's expiration date is invalid.": "La date d'expiration de votre carte est invalide.",
+    "Your card's expiration month is invalid.": "Le mois d'expiration de votre carte est invalide.",
+    "Your card's expiration year is invalid.": "L'année d'expiration de votre carte est invalide.",
+    "Your card's expiration year is in the past.":
+      "L'année d'expiration de votre carte est déjà passée.",
+    "Your card's security code is incomplete.":
+      "Le code de sécurité de votre carte est incomplet.",
+    "Your card's security code is invalid.": "Le code de sécurité de votre carte est invalide.",
+    "Your postal code is incomplete.": "Votre code postal est incomplet.",
+    "Your card was declined.": "Votre carte a été refusée.",
+    "Your card has insufficient funds.": "Le solde de votre carte est insuffisant.",
+    "Your card has expired.": "Votre carte a expiré.",
+    "Your card's security code is incorrect.": "Le code de sécurité de votre carte est incorrect.",
+    "An error occurred while processing your card. Try again in a little bit.":
+      "Une erreur est survenue lors du traitement de votre carte. Réessayez dans un instant.",
+    ["We are unable to authenticate your payment method. Please choose a different payment " +
+      "method and try again."]: "Nous ne parvenons pas à authentifier votre moyen de paiement. " +
+      "Veuillez choisir un autre moyen de paiement et réessayer.",
+    "We could not reach Stripe. Please check your connection and try again.":
+      "Impossible de joindre Stripe. Vérifiez votre connexion et réessayez.",
+  }};
+  // Stripe.js's locales (its documented list): "auto" takes the first of the browser's
+  // languages on it, else English (Persian and Bengali are not on it).
+  const STRIPE_LOCALES = new Set(("ar bg cs da de el en es et fi fil fr he hr hu id it ja " +
+    "ko lt lv ms mt nb nl pl pt ro ru sk sl sv th tr vi zh").split(" "));
+  function resolveLocale(given) {
+    const wanted = given && given !== "auto" ? [given]
+      : (navigator.languages && navigator.languages.length ? navigator.languages
+        : [navigator.language || "en"]);
+    for (const tag of wanted) {
+      const language = String(tag).toLowerCase().split("-")[0];
+      if (STRIPE_LOCALES.has(language)) return WORDS[language] ? language : "en";
+    }
+    return "en";
+  }
+  const LANG = resolveLocale(query.get("locale"));
+  const tr = (text) => (WORDS[LANG] && WORDS[LANG][text]) || text;
+  // A Stripe error in this form's language (the API's own words are English).
+  const localized = (error) => error && error.message ? {...error, message: tr(error.message)}
+    : error;
+
+  document.documentElement.lang = LANG;
+  for (const node of document.querySelectorAll("label, .test")) {
+    node.textContent = tr(node.textContent);
+  }
+  for (const input of Object.values(fields)) input.placeholder = tr(input.placeholder);
+
   try {
     const appearance = JSON.parse(decodeURIComponent(window.location.hash.slice(1)) || "{}");
     const vars = appearance.variables || {};
@@ -54,35 +113,39 @@
   function check(name) {
     const n = digits(fields.number.value);
     if (name === "number") {
-      if (!n) return {code: "incomplete_number", message: "Your card number is incomplete."};
-      if (n.length < numberLength(n)) {
-        return {code: "incomplete_number", message: "Your card number is incomplete."};
+      if (!n) {
+        return {code: "incomplete_number", message: tr("Your card number is incomplete.")};
       }
-      if (!luhn(n)) return {code: "invalid_number", message: "Your card number is invalid."};
+      if (n.length < numberLength(n)) {
+        return {code: "incomplete_number", message: tr("Your card number is incomplete.")};
+      }
+      if (!luhn(n)) return {code: "invalid_number", message: tr("Your card number is invalid.")};
     } else if (name === "expiry") {
       const e = parseExpiry();
       if (!e.complete) {
-        return {code: "incomplete_expiry", message: "Your card's expiration date is incomplete."};
+        return {code: "incomplete_expiry",
+          message: tr("Your card's expiration date is incomplete.")};
       }
       if (e.month < 1 || e.month > 12) {
         return {code: "invalid_expiry_month",
-          message: "Your card's expiration date is invalid."};
+          message: tr("Your card's expiration date is invalid.")};
       }
       const now = new Date();
       if (e.year < now.getFullYear() ||
           (e.year === now.getFullYear() && e.month < now.getMonth() + 1)) {
         return {code: "invalid_expiry_year_past",
-          message: "Your card's expiration year is in the past."};
+          message: tr("Your card's expiration year is in the past.")};
       }
     } else if (name === "cvc") {
       const c = digits(fields.cvc.value);
       const want = brandOf(n) === "amex" ? 4 : 3;
       if (c.length < want) {
-        return {code: "incomplete_cvc", message: "Your card's security code is incomplete."};
+        return {code: "incomplete_cvc",
+          message: tr("Your card's security code is incomplete.")};
       }
     } else if (name === "postal") {
       if (!fields.postal.value.trim()) {
-        return {code: "incomplete_zip", message: "Your postal code is incomplete."};
+        return {code: "incomplete_zip", message: tr("Your postal code is incomplete.")};
       }
     }
     return null;
@@ -169,12 +232,13 @@
       response = await fetch("/v1/payment_methods", {method: "POST", body});
     } catch (error) {
       return {error: {type: "api_connection_error",
-        message: "We could not reach Stripe. Please check your connection and try again."}};
+        message: tr("We could not reach Stripe. Please check your connection and try again.")}};
     }
     const json = await response.json();
     if (!response.ok) {
-      show(json.error);
-      return {error: json.error};
+      const failed = localized(json.error);
+      show(failed);
+      return {error: failed};
     }
     return {paymentMethod: json.id};
   }
@@ -191,6 +255,8 @@
       show(err);
       post({type: "response", requestId: data.requestId, result: err
         ? {error: {type: "validation_error", code: err.code, message: err.message}} : {}});
+    } else if (data.type === "localize") {
+      post({type: "response", requestId: data.requestId, result: localized(data.error)});
     } else if (data.type === "focus") {
       fields.number.focus();
     } else if (data.type === "blur") {

@@ -150,6 +150,11 @@
       });
     }
 
+    // An error of the API in the form's language, as Stripe.js words its errors.
+    async _localize(error) {
+      return this._iframe ? this._request({type: "localize", error}) : error;
+    }
+
     _onMessage(event) {
       if (event.origin !== ORIGIN || !this._iframe ||
           event.source !== this._iframe.contentWindow) return;
@@ -276,7 +281,7 @@
         shipping: confirmParams.shipping, setup_future_usage: confirmParams.setup_future_usage,
         expand: ["payment_method"]};
       const confirmed = await this._api("POST", `/payment_intents/${id}/confirm`, fields);
-      if (confirmed.error) return {error: confirmed.error};
+      if (confirmed.error) return {error: await elements._payment._localize(confirmed.error)};
       let intent = confirmed.data;
 
       if (intent.status === "requires_action" && intent.next_action) {
@@ -293,7 +298,8 @@
         intent = again.paymentIntent;
       }
       if (intent.status === "requires_payment_method" && intent.last_payment_error) {
-        return {error: {...intent.last_payment_error, payment_intent: intent}};
+        const failed = await elements._payment._localize(intent.last_payment_error);
+        return {error: {...failed, payment_intent: intent}};
       }
       if (redirect !== "if_required" && confirmParams.return_url) {
         const target = new URL(confirmParams.return_url, window.location.href);

@@ -10,6 +10,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from paygate import i18n
 from paygate.domain.money import Money, exponent
 
 MAX_DAYS = 92
@@ -100,7 +101,7 @@ def _bar(day: date, total: DayTotal, currency: str, center: float, slot: float, 
     width = max(2.0, min(slot * 0.7, 48.0))
     y = _y(total.amount, top)
     height = TOP + PLOT_H - y
-    money = Money(total.amount, currency).format()
+    money = i18n.format_money(total.amount, currency, "en")
     payments = "payment" if total.count == 1 else "payments"
     label = f"{long_day(day)}: {money} net from {total.count} {payments}"
     bar = (f'<rect x="{center - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" '
@@ -124,8 +125,8 @@ def _summary(currency: str, days: Sequence[date], shown: Mapping[date, DayTotal]
     total = sum(t.amount for t in shown.values())
     with_payments = "day" if len(shown) == 1 else "days"
     return (f"Net paid per day in {currency.upper()}, {span}: {len(shown)} {with_payments} "
-            f"with payments, highest {Money(shown[best].amount, currency).format()} on "
-            f"{long_day(best)}, total {Money(total, currency).format()}.")
+            f"with payments, highest {i18n.format_money(shown[best].amount, currency, 'en')} "
+            f"on {long_day(best)}, total {i18n.format_money(total, currency, 'en')}.")
 
 
 def _e(text: str) -> str:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from paygate import i18n
 from paygate.domain.errors import DomainError, InvalidInput
 from paygate.domain.money import Money
 from paygate.domain.principals import Principal
@@ -27,7 +28,8 @@ REFUND_STATUS = {"pending": "Waiting for Stripe", "succeeded": "Refunded",
 
 
 def _money(amount: int, currency: str) -> str:
-    return Money(amount, currency).format()
+    # The admin pages are English: amounts as the widget and emails write them ("$45.50").
+    return i18n.format_money(amount, currency, "en")
 
 
 def _major(amount: int, currency: str) -> str:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from paygate import i18n
 from paygate.domain.errors import InvalidInput
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import Status
@@ -90,7 +91,7 @@ async def _page(request: Request, who: Principal, scope: ReportScope) -> Respons
         "clinicians": _clinician_choices(report), "charts": _charts(report),
         "status_summary": _status_summary(report), "limit": TABLE_LIMIT,
         "report_date": report_date, "day_label": lambda iso: long_day(date.fromisoformat(iso)),
-        "money": lambda amount, currency: Money(amount, currency).format(),
+        "money": lambda amount, currency: i18n.format_money(amount, currency, "en"),
     }
     if problem is not None:
         context["alert"] = f"{problem.message} The report below is not filtered."
