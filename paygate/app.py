@@ -20,7 +20,7 @@ from paygate.store.database import upgrade_async
 from paygate.web import (
     admin,
     health,
-    pay_page,
+    pay_links,
     payments,
     realtime,
     refunds,
@@ -42,7 +42,7 @@ def build_routes() -> list[BaseRoute]:
     routes += widget.routes()
     routes += admin.routes()
     routes += refunds.routes()
-    routes += pay_page.routes()
+    routes += pay_links.routes()
     return routes
 
 

@@ -11,20 +11,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from paygate.adapters.broadcast import make_broadcast
-from paygate.services.cases import CaseService
-from paygate.services.clinics import ClinicService
-from paygate.services.outbox import Outbox
-from paygate.services.outbox_admin import UndeliveredMail
-from paygate.services.pay_links import PayLinkService
-from paygate.services.payment_ledger import RequestLedger
-from paygate.services.payments import PaymentService
+from paygate.services.auth.sessions import SessionService
+from paygate.services.auth.tokens import TokenSigner
+from paygate.services.clinics.cases import CaseService
+from paygate.services.clinics.service import ClinicService
+from paygate.services.mail.outbox import Outbox
+from paygate.services.mail.undelivered import UndeliveredMail
+from paygate.services.pay_links.service import PayLinkService
+from paygate.services.payments.ledger import RequestLedger
+from paygate.services.payments.service import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
-from paygate.services.reconciliation import Reconciler
-from paygate.services.refunds import RefundService
-from paygate.services.reports import ReportService
-from paygate.services.sessions import SessionService
-from paygate.services.tokens import TokenSigner
-from paygate.services.webhooks import WebhookService
+from paygate.services.refunds.service import RefundService
+from paygate.services.reports.service import ReportService
+from paygate.services.webhooks.inbox import WebhookService
+from paygate.services.webhooks.reconciler import Reconciler
 from paygate.settings import Settings
 from paygate.store.database import Database
 from paygate.store.event_store import EventStore

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from paygate.services.clinics import ClinicService
-from paygate.services.stripe_links import REMOVED
+from paygate.services.clinics.service import ClinicService
+from paygate.services.clinics.stripe_links import REMOVED
 from paygate.settings import Settings
 
 T = TypeVar("T")
@@ -41,8 +41,8 @@ def register(subparsers: Any) -> None:
 async def _clinic_service(settings: Settings) -> AsyncIterator[ClinicService]:
     from paygate.adapters.broadcast import make_broadcast
     from paygate.runtime import make_gateway
-    from paygate.services.outbox import Outbox
-    from paygate.services.payments import PaymentService
+    from paygate.services.mail.outbox import Outbox
+    from paygate.services.payments.service import PaymentService
     from paygate.store.database import Database
     from paygate.store.event_store import EventStore
 

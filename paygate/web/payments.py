@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from paygate import i18n
 from paygate.domain.money import SUPPORTED, exponent, minimum_charge
-from paygate.services.notices import RequestView
-from paygate.services.payments import DESCRIPTION_MAX, RequestDetail
+from paygate.services.payments.service import DESCRIPTION_MAX, RequestDetail
+from paygate.services.payments.views import RequestView
 from paygate.web.api import ApiRoute, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 

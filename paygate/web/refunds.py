@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from paygate.domain.refunds import LABELS, NOTE_MAX
-from paygate.services.notices import RequestView
-from paygate.services.refund_views import RefundOverview, RefundView
+from paygate.services.payments.views import RequestView
+from paygate.services.refunds.views import RefundOverview, RefundView
 from paygate.web.api import ApiRoute, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 from paygate.web.payments import PaymentRequestOut

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.principals import Principal, Role
-from paygate.services.cases import RequestInput
+from paygate.services.clinics.cases import RequestInput
 from paygate.web.admin.session import admin_principal, checked_form, field, redirect, render
 from paygate.web.auth import runtime
 

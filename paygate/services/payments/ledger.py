@@ -14,12 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.errors import NotFound
 from paygate.domain.money import Money
-from paygate.domain.payment_requests import SETTLED, Status
-from paygate.domain.principals import Principal
-from paygate.logs import log_event
-from paygate.services.notices import RequestView, call_channel, update_message
-from paygate.services.outbox import Draft, Outbox
-from paygate.services.payment_moves import (
+from paygate.domain.payment_moves import (
     Actor,
     Move,
     intent_target,
@@ -27,8 +22,13 @@ from paygate.services.payment_moves import (
     plan_intent_move,
     status_move,
 )
+from paygate.domain.payment_requests import SETTLED, Status
+from paygate.domain.principals import Principal
+from paygate.logs import log_event
+from paygate.services.mail.outbox import Draft, Outbox
+from paygate.services.payments.receipts import ReceiptFacts, ReceiptWriter
+from paygate.services.payments.views import RequestView, call_channel, update_message
 from paygate.services.ports import Broadcast, IntentInfo
-from paygate.services.receipts import ReceiptFacts, ReceiptWriter
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.event_store import EventTx, RequestRow

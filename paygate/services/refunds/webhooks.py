@@ -19,10 +19,10 @@ from paygate.domain.errors import Conflict
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.logs import log_event
-from paygate.services.payment_ledger import RequestLedger, stripe_actor
-from paygate.services.payment_settlement import matching
-from paygate.services.refund_book import PENDING, Changed, RefundBook
-from paygate.services.webhooks import WebhookService
+from paygate.services.payments.ledger import RequestLedger, stripe_actor
+from paygate.services.payments.webhooks import matching
+from paygate.services.refunds.book import PENDING, Changed, RefundBook
+from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database
 from paygate.store.models import PaymentRequest, Refund
 

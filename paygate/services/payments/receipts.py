@@ -8,7 +8,7 @@ from datetime import datetime
 
 from paygate import i18n
 from paygate.domain.money import Money
-from paygate.services.outbox import Draft
+from paygate.services.mail.outbox import Draft
 
 BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express",
           "discover": "Discover", "diners": "Diners Club", "jcb": "JCB",

@@ -2,7 +2,7 @@
 
 Who may manage which clinic, what Configure > Client Payments shows, the Stripe Connect
 OAuth round trip (state signed, bound to the admin session, used once) and paygate-side
-settings. Linking itself lives in paygate.services.stripe_links."""
+settings. Linking itself lives in paygate.services.clinics.stripe_links."""
 
 from __future__ import annotations
 
@@ -26,12 +26,12 @@ from paygate.domain.errors import (
 )
 from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
-from paygate.services.outbox import Outbox
-from paygate.services.payments import PaymentService
+from paygate.services.auth.tokens import STATE_SALT, TokenSigner
+from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
+from paygate.services.mail.outbox import Outbox
+from paygate.services.payments.service import PaymentService
 from paygate.services.ports import PaymentGateway
-from paygate.services.stripe_links import REMOVED, REVOKED, StripeLinks
-from paygate.services.tokens import STATE_SALT, TokenSigner
-from paygate.services.webhooks import WebhookService
+from paygate.services.webhooks.inbox import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, utcnow
 from paygate.store.models import (

@@ -24,7 +24,7 @@ from paygate.domain.money import Money
 from paygate.domain.payment_requests import Status
 from paygate.domain.principals import Principal
 from paygate.logs import log_event
-from paygate.services.payment_ledger import clinic_label
+from paygate.services.payments.ledger import clinic_label
 from paygate.services.ports import IntentInfo, PaymentGateway
 from paygate.settings import Settings
 from paygate.store.database import Database, utcnow

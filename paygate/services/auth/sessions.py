@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from paygate.domain.errors import NotAuthenticated, TokenReplayed
 from paygate.domain.principals import Principal, Role
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.models import AuthSession, UsedLaunchToken
 

@@ -16,14 +16,14 @@ from sqlalchemy import Select, String, and_, cast, literal, or_, select
 from paygate.domain.errors import Conflict, Forbidden, NotFound
 from paygate.domain.principals import Principal, Role
 from paygate.logs import log_event
-from paygate.services.outbox import Outbox
+from paygate.services.mail.outbox import Outbox
 from paygate.store.database import Database, as_utc
 from paygate.store.models import Clinic, EnablementCase, OutboxEmail
 
 logger = logging.getLogger("paygate.outbox")
 LIST_LIMIT = 200
 KIND_LABELS = {"receipt": "Payment receipt", "case_update": "Enablement request update"}
-# services/cases.py keys each case email "case:<case id>:...": that names the case's org.
+# services/clinics/cases.py keys each case email "case:<case id>:...": that names the case's org.
 CASE_OF_EMAIL = OutboxEmail.dedupe_key.like(
     literal("case:") + cast(EnablementCase.id, String) + literal(":%"))
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from paygate.domain.errors import NotFound
 from paygate.domain.principals import Principal
-from paygate.services.notices import RequestView
-from paygate.services.payment_ledger import clinic_label
-from paygate.services.refund_book import RefundBook
-from paygate.services.refund_views import RefundOverview
+from paygate.services.payments.ledger import clinic_label
+from paygate.services.payments.views import RequestView
+from paygate.services.refunds.book import RefundBook
+from paygate.services.refunds.views import RefundOverview
 from paygate.store.database import Database, as_utc
 from paygate.store.models import Clinic, PaymentRequest, PaymentRequestEvent
 

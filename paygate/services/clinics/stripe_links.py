@@ -22,9 +22,9 @@ from paygate.domain.errors import (
 )
 from paygate.domain.principals import Principal
 from paygate.logs import log_event
-from paygate.services.payments import PaymentService
+from paygate.services.payments.service import PaymentService
 from paygate.services.ports import AccountInfo, PaymentGateway
-from paygate.services.webhooks import WebhookService
+from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database, utcnow
 from paygate.store.models import Clinic, StripeAccountLink
 

@@ -23,9 +23,9 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from paygate.logs import log_event
-from paygate.services.payment_settlement import Outcome
-from paygate.services.payments import PaymentService
-from paygate.services.webhooks import WebhookService
+from paygate.services.payments.service import PaymentService
+from paygate.services.payments.webhooks import Outcome
+from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database, utcnow
 
 logger = logging.getLogger("paygate.reconcile")

@@ -22,8 +22,8 @@ from paygate.domain.cases import (
 )
 from paygate.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paygate.domain.principals import Principal, Role
-from paygate.services.clinics import ensure_clinic, ensure_org
-from paygate.services.outbox import Draft, Outbox
+from paygate.services.clinics.service import ensure_clinic, ensure_org
+from paygate.services.mail.outbox import Draft, Outbox
 from paygate.settings import Settings
 from paygate.store.database import Database, utcnow
 from paygate.store.models import CaseClinic, CaseComment, Clinic, EnablementCase

@@ -9,8 +9,8 @@ from datetime import datetime
 from paygate import i18n
 from paygate.domain.money import Money
 from paygate.domain.refunds import Reason
-from paygate.services.outbox import Draft
-from paygate.services.receipts import card_label
+from paygate.services.mail.outbox import Draft
+from paygate.services.payments.receipts import card_label
 
 REFUND_RECEIPT = "refund_receipt"
 

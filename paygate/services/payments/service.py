@@ -34,19 +34,19 @@ from paygate.domain.errors import (
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import OPEN, PAYABLE, SETTLED, Status, check_transition
 from paygate.domain.principals import Principal, Role
-from paygate.services.notices import RequestView
-from paygate.services.outbox import Outbox
-from paygate.services.payment_closing import Closing
-from paygate.services.payment_creation import REFERENCE_ALPHABET, Creation, new_reference
-from paygate.services.payment_ledger import (
+from paygate.services.mail.outbox import Outbox
+from paygate.services.payments.closing import Closing
+from paygate.services.payments.creation import REFERENCE_ALPHABET, Creation, new_reference
+from paygate.services.payments.ledger import (
     RequestLedger,
     actor_of,
     clinic_label,
     stripe_actor,
 )
-from paygate.services.payment_settlement import INTENT_EVENTS, Outcome, Settlement
+from paygate.services.payments.views import RequestView
+from paygate.services.payments.webhooks import INTENT_EVENTS, Outcome, Settlement
 from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway
-from paygate.services.webhooks import WebhookService
+from paygate.services.webhooks.inbox import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.event_store import EventStore

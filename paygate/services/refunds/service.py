@@ -32,12 +32,11 @@ from paygate.domain.payment_requests import Status
 from paygate.domain.principals import Principal, Role
 from paygate.domain.refunds import Reason, Refundable, clean_note
 from paygate.logs import log_event
-from paygate.services.notices import RequestView
-from paygate.services.outbox import Outbox
-from paygate.services.payment_detail import PaymentDetail, load_detail
-from paygate.services.payment_ledger import RequestLedger, actor_of, clinic_label
+from paygate.services.mail.outbox import Outbox
+from paygate.services.payments.ledger import RequestLedger, actor_of, clinic_label
+from paygate.services.payments.views import RequestView
 from paygate.services.ports import PaymentGateway, RefundInfo
-from paygate.services.refund_book import (
+from paygate.services.refunds.book import (
     ACCEPTED_AT_STRIPE,
     FAILED,
     PENDING,
@@ -46,9 +45,10 @@ from paygate.services.refund_book import (
     RefundBook,
     new_refund_id,
 )
-from paygate.services.refund_views import RefundOverview, RefundView
-from paygate.services.refund_webhooks import RefundWebhooks
-from paygate.services.webhooks import WebhookService
+from paygate.services.refunds.payment_detail import PaymentDetail, load_detail
+from paygate.services.refunds.views import RefundOverview, RefundView
+from paygate.services.refunds.webhooks import RefundWebhooks
+from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.models import Clinic, PaymentRequest, Refund
 

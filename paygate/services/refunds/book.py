@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.money import Money
+from paygate.domain.payment_moves import Actor
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.refunds import Reason, reason_from_stripe
-from paygate.services.outbox import Outbox
-from paygate.services.payment_ledger import RequestLedger, clinic_label, stripe_actor
-from paygate.services.payment_moves import Actor
-from paygate.services.refund_receipts import RefundFacts, RefundReceiptWriter
+from paygate.services.mail.outbox import Outbox
+from paygate.services.payments.ledger import RequestLedger, clinic_label, stripe_actor
+from paygate.services.refunds.receipts import RefundFacts, RefundReceiptWriter
 from paygate.store.database import as_utc, utcnow
 from paygate.store.models import Clinic, PaymentRequest, Refund
 

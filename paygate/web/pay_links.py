@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from paygate import i18n
 from paygate.domain.errors import DomainError
 from paygate.domain.payment_requests import SETTLED, Status
-from paygate.services.pay_links import LinkedRequest
+from paygate.services.pay_links.service import LinkedRequest
 from paygate.web.api import ApiRoute, json_response, parse_body
 from paygate.web.auth import runtime
 from paygate.web.sessions import SessionOut, UserOut

@@ -16,12 +16,12 @@ import logging
 from sqlalchemy import Select, select
 
 from paygate.domain.errors import AccountNotLinked, DomainError, InvalidInput
+from paygate.domain.payment_moves import Actor
 from paygate.domain.payment_requests import OPEN, Status, check_transition
 from paygate.logs import log_event
-from paygate.services.notices import RequestView
-from paygate.services.payment_ledger import SYSTEM, RequestLedger, clinic_label
-from paygate.services.payment_moves import Actor
-from paygate.services.payment_settlement import Outcome, Settlement
+from paygate.services.payments.ledger import SYSTEM, RequestLedger, clinic_label
+from paygate.services.payments.views import RequestView
+from paygate.services.payments.webhooks import Outcome, Settlement
 from paygate.services.ports import PaymentGateway
 from paygate.store.database import Database, utcnow
 from paygate.store.models import Clinic, PaymentRequest

@@ -27,11 +27,11 @@ from sqlalchemy import select
 from paygate.domain.errors import DomainError, PaymentProviderError
 from paygate.domain.payment_requests import OPEN, SETTLED, Status
 from paygate.logs import log_event
-from paygate.services.notices import RequestView
-from paygate.services.outbox import Draft, Outbox
-from paygate.services.payment_ledger import RequestLedger, stripe_actor
+from paygate.services.mail.outbox import Draft, Outbox
+from paygate.services.payments.ledger import RequestLedger, stripe_actor
+from paygate.services.payments.views import RequestView
 from paygate.services.ports import IntentInfo, PaymentGateway
-from paygate.services.webhooks import Handled, WebhookService
+from paygate.services.webhooks.inbox import Handled, WebhookService
 from paygate.store.database import Database, as_utc
 from paygate.store.event_store import EventTx, RequestRow
 from paygate.store.models import OutboxEmail, PaymentRequest

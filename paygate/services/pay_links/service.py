@@ -23,12 +23,12 @@ from paygate.domain.errors import Conflict, InvalidInput, InvalidToken, NotFound
 from paygate.domain.payment_requests import PAYABLE, Status
 from paygate.domain.principals import Principal, Role
 from paygate.logs import log_event
-from paygate.services.notices import RequestView
-from paygate.services.outbox import Draft, Outbox
-from paygate.services.payment_ledger import clinic_label
-from paygate.services.payments import PaymentService
-from paygate.services.sessions import IssuedSession, SessionService
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.sessions import IssuedSession, SessionService
+from paygate.services.auth.tokens import TokenSigner
+from paygate.services.mail.outbox import Draft, Outbox
+from paygate.services.payments.ledger import clinic_label
+from paygate.services.payments.service import PaymentService
+from paygate.services.payments.views import RequestView
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.models import AuthSession, Clinic, PaymentRequest, PaymentRequestEvent
 
