@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.cases import (
     CLOSED,
+    OPEN_STATUSES,
     CaseStatus,
     case_number,
     check_case_transition,
@@ -28,10 +29,9 @@ from paygate.settings import Settings
 from paygate.store.database import Database, utcnow
 from paygate.store.models import CaseClinic, CaseComment, Clinic, EnablementCase
 
-OPEN_STATUSES = (CaseStatus.OPEN.value, CaseStatus.IN_PROGRESS.value)
 MAX_TEXT = 4000
-STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "approved": "Approved",
-                "rejected": "Rejected"}
+STATUS_WORDS = {CaseStatus.OPEN: "Open", CaseStatus.IN_PROGRESS: "In progress",
+                CaseStatus.APPROVED: "Approved", CaseStatus.REJECTED: "Rejected"}
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ class CaseService:
         number = case_number(case.id)
         link = f"{(self._settings.public_url or '').rstrip('/')}/admin/requests/{number}"
         text = (f"Hello {case.requester_name},\n\n{email_subject}.\n\n"
-                f"Status: {STATUS_WORDS.get(case.status, case.status)}\n"
+                f"Status: {STATUS_WORDS[CaseStatus(case.status)]}\n"
                 f"From {who.name}:\n{body}\n\n"
                 f"See the whole case and reply: {link}\n\n"
                 "Replies to this email are not read; please reply on the case page.\n")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from paygate.domain.cases import OPEN_STATUSES
 from paygate.domain.errors import (
     AddonNotEnabled,
     Conflict,
@@ -60,7 +61,7 @@ class ClinicOverview:
     def addon(self) -> str:
         if self.clinic.addon_enabled:
             return "enabled"
-        if self.latest_case is not None and self.latest_case.status in ("open", "in_progress"):
+        if self.latest_case is not None and self.latest_case.status in OPEN_STATUSES:
             return "requested"
         return "not_enabled"
 

@@ -8,9 +8,10 @@ and last 4."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from paygate.domain.money import Money
 from paygate.store.database import as_utc
@@ -26,8 +27,12 @@ def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
 
-@dataclass(frozen=True)
-class RequestView:
+class RequestView(BaseModel):
+    """The one definition of a payment request as both people in the call see it: `public()`
+    (the call channel's dict) and the API's `PaymentRequestOut` are derived from its fields."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: str
     reference: str
     status: str
@@ -37,15 +42,15 @@ class RequestView:
     description: str
     clinic_name: str
     requested_by_name: str
-    card_brand: str | None
-    card_last4: str | None
-    failure_message: str | None
+    card_brand: str | None = None
+    card_last4: str | None = None
+    failure_message: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
     expires_at: datetime
-    paid_at: datetime | None
-    amount_refunded: int = 0
+    paid_at: datetime | None = None
+    amount_refunded: int = Field(default=0, description="Minor units refunded so far.")
 
     @classmethod
     def of(cls, row: PaymentRequest | RequestRow, clinic_name: str) -> RequestView:
@@ -62,17 +67,8 @@ class RequestView:
         )
 
     def public(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "reference": self.reference, "status": self.status,
-            "amount": self.amount, "currency": self.currency,
-            "amount_display": self.amount_display, "description": self.description,
-            "clinic_name": self.clinic_name, "requested_by_name": self.requested_by_name,
-            "card_brand": self.card_brand, "card_last4": self.card_last4,
-            "failure_message": self.failure_message, "version": self.version,
-            "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
-            "expires_at": _iso(self.expires_at), "paid_at": _iso(self.paid_at),
-            "amount_refunded": self.amount_refunded,
-        }
+        return {name: _iso(value) if isinstance(value, datetime) else value
+                for name, value in self.__dict__.items()}
 
 
 def snapshot_message(views: list[RequestView]) -> str:

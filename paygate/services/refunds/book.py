@@ -18,14 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from paygate.domain.money import Money
 from paygate.domain.payment_moves import Actor
 from paygate.domain.payment_requests import SETTLED, Status
-from paygate.domain.refunds import Reason, reason_from_stripe
+from paygate.domain.refunds import Reason, RefundStatus, reason_from_stripe
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.ledger import RequestLedger, clinic_label, stripe_actor
 from paygate.services.refunds.receipts import RefundFacts, RefundReceiptWriter
 from paygate.store.database import as_utc, utcnow
 from paygate.store.models import Clinic, PaymentRequest, Refund
 
-PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 ACCEPTED_AT_STRIPE = frozenset({"succeeded", "pending", "requires_action"})
 
 
@@ -73,16 +72,16 @@ class RefundBook:
 
     async def succeeded_total(self, tx: AsyncSession, request_id: str) -> int:
         total = await tx.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.payment_request_id == request_id, Refund.status == SUCCEEDED))
+            Refund.payment_request_id == request_id, Refund.status == RefundStatus.SUCCEEDED))
         return int(total or 0)
 
     async def confirm(self, tx: AsyncSession, row: PaymentRequest, refund: Refund,
                       stripe_refund_id: str | None) -> Changed:
         """Stripe accepted this refund: count it, move the request, queue its receipt."""
-        if refund.status == SUCCEEDED:
+        if refund.status == RefundStatus.SUCCEEDED:
             return Changed()
         now = utcnow()
-        refund.status, refund.stripe_error = SUCCEEDED, None
+        refund.status, refund.stripe_error = RefundStatus.SUCCEEDED, None
         refund.stripe_refund_id = refund.stripe_refund_id or stripe_refund_id
         refund.succeeded_at = refund.updated_at = now
         await tx.flush()
@@ -124,8 +123,9 @@ class RefundBook:
             tx.add(refund)
         if accepted:
             return await self.confirm(tx, row, refund, stripe_id)
-        if refund.status == PENDING:  # Stripe refused or cancelled it: the amount is free again
-            refund.status, refund.updated_at = FAILED, utcnow()
+        # Stripe refused or cancelled it: the amount is free again
+        if refund.status == RefundStatus.PENDING:
+            refund.status, refund.updated_at = RefundStatus.FAILED, utcnow()
             refund.stripe_refund_id = refund.stripe_refund_id or stripe_id
             refund.stripe_error = f"Stripe says the refund {status or 'failed'}."
         return Changed()
@@ -139,7 +139,7 @@ class RefundBook:
             id=new_refund_id(), payment_request_id=row.id, stripe_refund_id=stripe_id,
             amount=int(obj.get("amount") or 0), currency=row.currency,
             reason=reason_from_stripe(obj.get("reason")).value,
-            note="Refunded at Stripe (e.g. in the Stripe Dashboard).", status=PENDING,
+            note="Refunded at Stripe (e.g. in the Stripe Dashboard).", status=RefundStatus.PENDING,
             source="stripe", actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
             created_at=now, updated_at=now)
 

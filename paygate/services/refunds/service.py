@@ -30,7 +30,7 @@ from paygate.domain.errors import (
 )
 from paygate.domain.payment_requests import Status
 from paygate.domain.principals import Principal, Role
-from paygate.domain.refunds import Reason, Refundable, clean_note
+from paygate.domain.refunds import Reason, Refundable, RefundStatus, clean_note, refunded_total
 from paygate.logs import log_event
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.ledger import RequestLedger, actor_of, clinic_label
@@ -38,9 +38,6 @@ from paygate.services.payments.views import RequestView
 from paygate.services.ports import PaymentGateway, RefundInfo
 from paygate.services.refunds.book import (
     ACCEPTED_AT_STRIPE,
-    FAILED,
-    PENDING,
-    SUCCEEDED,
     Changed,
     RefundBook,
     new_refund_id,
@@ -149,10 +146,10 @@ class RefundService:
             raise Conflict("This payment has no Stripe payment to refund.")
         refund = await self._reserve(principal, row.id, amount, parsed, text,
                                      attempt_key(principal, key))
-        if refund.status == PENDING:
+        if refund.status == RefundStatus.PENDING:
             info = await self._ask_stripe(gateway, row, refund)
             await self._accept(row.id, refund.id, info)
-        elif refund.status == FAILED:
+        elif refund.status == RefundStatus.FAILED:
             raise PaymentProviderError(refund.stripe_error or "Stripe refused the refund.")
         return await self._result(refund.id)
 
@@ -167,10 +164,9 @@ class RefundService:
                         raise Conflict("This Idempotency-Key was used for another payment.")
                     return repeat
             refunds = await self.book.refunds(tx, row.id)
-            refunded = max(row.amount_refunded,
-                           sum(r.amount for r in refunds if r.status == SUCCEEDED))
+            refunded = refunded_total(row.amount, row.amount_refunded, refunds)
             left = Refundable(Status(row.status), row.amount, row.currency, refunded)
-            pending = [r for r in refunds if r.status == PENDING]
+            pending = [r for r in refunds if r.status == RefundStatus.PENDING]
             now = utcnow()
             if any(r.stripe_error is None and now - as_utc(r.created_at) < IN_FLIGHT
                    for r in pending):
@@ -187,7 +183,7 @@ class RefundService:
             refund = Refund(
                 id=new_refund_id(), payment_request_id=row.id, attempt_key=key,
                 amount=wanted, currency=row.currency, reason=reason.value, note=note,
-                status=PENDING, source="paygate", actor_kind=actor.kind,
+                status=RefundStatus.PENDING, source="paygate", actor_kind=actor.kind,
                 actor_id=actor.id[:64], actor_name=actor.name[:200], created_at=now,
                 updated_at=now)
             tx.add(refund)
@@ -225,12 +221,12 @@ class RefundService:
             # Every writer of a request's refunds holds the request's row lock first.
             await self._ledger.lock(tx, request_id)
             refund = await tx.get(Refund, refund_id)
-            if refund is None or refund.status != PENDING:
+            if refund is None or refund.status != RefundStatus.PENDING:
                 return  # a webhook already told us what happened
             refund.stripe_error = message[:500]
             refund.updated_at = utcnow()
             if failed:
-                refund.status = FAILED
+                refund.status = RefundStatus.FAILED
         log_event(logger, "refund not made", logging.WARNING, refund=refund_id,
                   error=message, outcome="failed" if failed else "unknown")
 
@@ -243,8 +239,8 @@ class RefundService:
                 changed = await self.book.confirm(tx, row, refund, info.id)
             else:
                 changed = Changed()
-                if refund.status == PENDING:
-                    refund.status, refund.updated_at = FAILED, utcnow()
+                if refund.status == RefundStatus.PENDING:
+                    refund.status, refund.updated_at = RefundStatus.FAILED, utcnow()
                     refund.stripe_refund_id = info.id
                     refund.stripe_error = f"Stripe says the refund {info.status}."
         await self.after_commit(row, changed)

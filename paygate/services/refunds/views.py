@@ -6,15 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import Status
-from paygate.domain.refunds import REFUNDABLE, Reason
+from paygate.domain.refunds import REFUNDABLE, Reason, RefundStatus, refunded_total
 from paygate.store.database import as_utc
 from paygate.store.models import PaymentRequest, Refund
 
 
-@dataclass(frozen=True)
-class RefundView:
+class RefundView(BaseModel):
+    """One refund as staff see it, and (without `actor_kind`) the API's `RefundOut`."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: str
     stripe_refund_id: str | None
     amount: int
@@ -23,13 +28,18 @@ class RefundView:
     reason: str
     reason_label: str
     note: str
-    status: str  # pending, succeeded, failed
-    source: str  # paygate, stripe
-    actor_kind: str
-    actor_name: str
+    status: RefundStatus = Field(
+        description="pending (waiting for Stripe), succeeded or failed")
+    source: str = Field(description="paygate, or stripe for one made at Stripe")
+    actor_kind: str = Field(exclude=True)  # user, stripe, system: for the admin pages
+    made_by: str
     error: str | None
     created_at: datetime
     succeeded_at: datetime | None
+
+    @property
+    def actor_name(self) -> str:
+        return self.made_by
 
     @classmethod
     def of(cls, refund: Refund) -> RefundView:
@@ -38,8 +48,8 @@ class RefundView:
             currency=refund.currency,
             amount_display=Money(refund.amount, refund.currency).format(),
             reason=refund.reason, reason_label=Reason(refund.reason).label, note=refund.note,
-            status=refund.status, source=refund.source, actor_kind=refund.actor_kind,
-            actor_name=refund.actor_name, error=refund.stripe_error,
+            status=RefundStatus(refund.status), source=refund.source,
+            actor_kind=refund.actor_kind, made_by=refund.actor_name, error=refund.stripe_error,
             created_at=as_utc(refund.created_at),
             succeeded_at=as_utc(refund.succeeded_at) if refund.succeeded_at else None)
 
@@ -57,8 +67,7 @@ class RefundOverview:
 
     @classmethod
     def of(cls, row: PaymentRequest, refunds: Sequence[Refund]) -> RefundOverview:
-        refunded = min(row.amount, max(row.amount_refunded, sum(
-            r.amount for r in refunds if r.status == "succeeded")))
+        refunded = refunded_total(row.amount, row.amount_refunded, refunds)
         remaining = max(row.amount - refunded, 0)
         return cls(
             request_id=row.id, status=row.status, amount=row.amount,

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from paygate.domain.errors import Conflict
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import SETTLED, Status
+from paygate.domain.refunds import RefundStatus
 from paygate.logs import log_event
 from paygate.services.payments.ledger import RequestLedger, stripe_actor
 from paygate.services.payments.webhooks import matching
-from paygate.services.refunds.book import PENDING, Changed, RefundBook
+from paygate.services.refunds.book import Changed, RefundBook
 from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database
 from paygate.store.models import PaymentRequest, Refund
@@ -105,7 +106,8 @@ class RefundWebhooks:
     @staticmethod
     async def _has_pending(tx: AsyncSession, request_id: str) -> bool:
         found = await tx.scalar(select(Refund.id).where(
-            Refund.payment_request_id == request_id, Refund.status == PENDING).limit(1))
+            Refund.payment_request_id == request_id,
+            Refund.status == RefundStatus.PENDING).limit(1))
         return found is not None
 
     async def _row_for(self, event: Mapping[str, Any], intent_id: Any
