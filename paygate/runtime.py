@@ -27,7 +27,7 @@ from paygate.services.webhooks.inbox import WebhookService
 from paygate.services.webhooks.reconciler import Reconciler
 from paygate.settings import Settings
 from paygate.store.database import Database
-from paygate.store.event_store import EventStore
+from paygate.store.fast_path import FastPath
 
 logger = logging.getLogger("paygate.runtime")
 
@@ -65,7 +65,7 @@ class Runtime:
     gateway: PaymentGateway | None
     broadcast: Broadcast
     outbox: Outbox
-    events: EventStore
+    events: FastPath
     webhooks: WebhookService
     payments: PaymentService
     clinics: ClinicService
@@ -86,7 +86,7 @@ class Runtime:
         broadcast = make_broadcast(settings.broadcast_url)
         outbox = Outbox(db, make_mail_transport(settings), settings.mail_from,
                         domain=domain or "paygate.local")
-        events = EventStore(db)
+        events = FastPath(db)
         webhooks = WebhookService(db, events, gateway)
         payments = PaymentService(db, events, gateway, broadcast, outbox, settings)
         clinics = ClinicService(db, gateway, outbox, settings, payments)

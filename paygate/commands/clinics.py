@@ -44,7 +44,7 @@ async def _clinic_service(settings: Settings) -> AsyncIterator[ClinicService]:
     from paygate.services.mail.outbox import Outbox
     from paygate.services.payments.service import PaymentService
     from paygate.store.database import Database
-    from paygate.store.event_store import EventStore
+    from paygate.store.fast_path import FastPath
 
     db = Database(settings.database_url)
     broadcast = make_broadcast(settings.broadcast_url)
@@ -52,7 +52,7 @@ async def _clinic_service(settings: Settings) -> AsyncIterator[ClinicService]:
     gateway = make_gateway(settings)
     # Emails queued here are sent by the server's outbox worker.
     outbox = Outbox(db, None, settings.mail_from)
-    events = EventStore(db)
+    events = FastPath(db)
     payments = PaymentService(db, events, gateway, broadcast, outbox, settings)
     try:
         yield ClinicService(db, gateway, outbox, settings, payments)

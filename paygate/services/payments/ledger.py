@@ -31,7 +31,7 @@ from paygate.services.payments.views import RequestView, call_channel, update_me
 from paygate.services.ports import Broadcast, IntentInfo
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
-from paygate.store.event_store import EventTx, RequestRow
+from paygate.store.fast_path import FastPathUnit, RequestRow
 from paygate.store.models import Clinic, PaymentRequest, PaymentRequestEvent
 
 logger = logging.getLogger("paygate.payments")
@@ -163,8 +163,8 @@ class RequestLedger:
             reference=row.reference, paid_at=as_utc(row.paid_at),
             card_brand=row.card_brand, card_last4=row.card_last4, locale=row.receipt_locale))
 
-    # -- the webhook hot path (paygate.store.event_store) -----------------------------------
-    async def apply_in_event(self, tx: EventTx, row: RequestRow, intent: IntentInfo,
+    # -- the webhook fast path (paygate.store.fast_path): twins of the ORM writes above -----
+    async def apply_in_event(self, tx: FastPathUnit, row: RequestRow, intent: IntentInfo,
                              actor: Actor, detail: str) -> Applied | None:
         """apply_locked's twin for a row the event's unit read (its write lands only if
         the row is still as read)."""
@@ -179,7 +179,7 @@ class RequestLedger:
                 await tx.queue_email(self._outbox.email_values(draft))
         return Applied(after, move.target, actor, after.clinic_name)
 
-    async def fill_card_in_event(self, tx: EventTx, row: RequestRow, brand: str | None,
+    async def fill_card_in_event(self, tx: FastPathUnit, row: RequestRow, brand: str | None,
                                  last4: str) -> Filled | None:
         """fill_card_locked's twin for a row the event's unit read (its write lands only
         if the row is still as read)."""

@@ -49,7 +49,7 @@ from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway
 from paygate.services.webhooks.inbox import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
-from paygate.store.event_store import EventStore
+from paygate.store.fast_path import FastPath
 from paygate.store.models import Clinic, PaymentRequest, StripeAccountLink
 
 __all__ = ["INTENT_EVENTS", "REFERENCE_ALPHABET", "CallOptions", "Checkout", "Outcome",
@@ -86,7 +86,7 @@ class RequestDetail:
 
 
 class PaymentService:
-    def __init__(self, db: Database, events: EventStore, gateway: PaymentGateway | None,
+    def __init__(self, db: Database, events: FastPath, gateway: PaymentGateway | None,
                  broadcast: Broadcast, outbox: Outbox, settings: Settings) -> None:
         self._db = db
         self._events = events

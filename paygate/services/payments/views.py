@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paygate.domain.money import Money
 from paygate.store.database import as_utc
-from paygate.store.event_store import RequestRow
+from paygate.store.fast_path import RequestRow
 from paygate.store.models import PaymentRequest
 
 

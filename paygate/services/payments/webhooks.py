@@ -33,7 +33,7 @@ from paygate.services.payments.views import RequestView
 from paygate.services.ports import IntentInfo, PaymentGateway
 from paygate.services.webhooks.inbox import Handled, WebhookService
 from paygate.store.database import Database, as_utc
-from paygate.store.event_store import EventTx, RequestRow
+from paygate.store.fast_path import FastPathUnit, RequestRow
 from paygate.store.models import OutboxEmail, PaymentRequest
 
 logger = logging.getLogger("paygate.payments")
@@ -144,7 +144,7 @@ class Settlement:
         return self._gateway
 
     # -- webhooks -----------------------------------------------------------------------
-    async def on_intent_event(self, tx: EventTx, event: dict[str, Any]) -> Handled:
+    async def on_intent_event(self, tx: FastPathUnit, event: dict[str, Any]) -> Handled:
         obj = _dict(_dict(event.get("data")).get("object"))
         intent_id = obj.get("id")
         if not isinstance(intent_id, str) or not intent_id:
@@ -170,7 +170,7 @@ class Settlement:
         return Handled(applied.row.status, payment_request=row.id,
                        announce=lambda: self._ledger.after_apply(applied, log=False))
 
-    async def on_charge_succeeded(self, tx: EventTx, event: dict[str, Any]) -> Handled:
+    async def on_charge_succeeded(self, tx: FastPathUnit, event: dict[str, Any]) -> Handled:
         """A successful charge names its card: keep brand and last 4 for the request."""
         obj = _dict(_dict(event.get("data")).get("object"))
         intent_id = obj.get("payment_intent")

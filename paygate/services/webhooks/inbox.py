@@ -18,7 +18,7 @@ from paygate.domain.errors import PaymentProviderError
 from paygate.logs import log_event, log_outcome
 from paygate.services.ports import PaymentGateway
 from paygate.store.database import Database, utcnow
-from paygate.store.event_store import EventStore, EventTx, RowChanged
+from paygate.store.fast_path import FastPath, FastPathUnit, RowChanged
 from paygate.store.models import WebhookEvent
 
 logger = logging.getLogger("paygate.webhooks")
@@ -40,7 +40,7 @@ class Handled:
     payment_request: str | None = None  # what it concerns, for the log line
 
 
-TxHandler = Callable[[EventTx, dict[str, Any]], Awaitable[Handled]]
+TxHandler = Callable[[FastPathUnit, dict[str, Any]], Awaitable[Handled]]
 
 
 class _Duplicate(Exception):
@@ -48,7 +48,7 @@ class _Duplicate(Exception):
 
 
 class WebhookService:
-    def __init__(self, db: Database, events: EventStore, gateway: PaymentGateway | None
+    def __init__(self, db: Database, events: FastPath, gateway: PaymentGateway | None
                  ) -> None:
         self._db = db
         self._events = events
@@ -68,7 +68,7 @@ class WebhookService:
 
     def register_in_unit(self, event_type: str, handler: TxHandler) -> None:
         """A handler that applies the event in the unit that records it as processed
-        (EventStore.unit): on PostgreSQL one read and one write per webhook on the hot
+        (FastPath.unit): on PostgreSQL one read and one write per webhook on the hot
         path (payments). It must ignore, with an "ignored_..." outcome, an event whose
         account is not the one of the row it concerns, and may be run again if the row
         changed under it."""
@@ -120,7 +120,7 @@ class WebhookService:
     async def _apply_recorded(self, event: dict[str, Any], payload: bytes,
                               handler: TxHandler) -> tuple[Handled, bool] | None:
         """What the handler did and whether its writes still wait for their flush (see
-        EventTx.flush_pending); None for a duplicate. A unit whose request changed between
+        FastPathUnit.flush_pending); None for a duplicate. A unit whose request changed between
         its read and its write wrote nothing, and is redone from a fresh read."""
         for attempt in range(UNIT_ATTEMPTS):
             try:
@@ -139,7 +139,7 @@ class WebhookService:
                     raise
         raise AssertionError("unreachable")
 
-    async def _apply_in(self, tx: EventTx, event: dict[str, Any],
+    async def _apply_in(self, tx: FastPathUnit, event: dict[str, Any],
                         handler: TxHandler) -> Handled:
         assert self._gateway is not None
         if bool(event.get("livemode")) != self._gateway.livemode:

@@ -1,14 +1,25 @@
-"""The hot paths' storage. A payment webhook: the payment request it concerns is read
-(with its clinic), the handler plans its move, and the move is written with the event's
-record as one unit. A call socket's snapshot: one read of the call's requests with their
-clinic.
+"""The fast path: the storage of paygate's two hot paths. A payment webhook: the payment
+request it concerns is read (with its clinic), the handler plans its move, and the move is
+written with the event's record as one unit. A call socket's snapshot: one read of the
+call's requests with their clinic.
 
-On PostgreSQL the statements are compiled once to asyncpg's SQL and run on a small asyncpg
-pool of their own (SQLAlchemy's execution layer costs about 3x the driver per statement,
-and these paths run for every payment event and every socket (re)connect, see
-docs/benchmarks.md); a webhook's unit is optimistic there: no transaction is held across
-the handler, and its writes land only if the request is unchanged since it was read
-(`RowChanged` otherwise, and the caller redoes the unit). On SQLite they run through the
+Why two write paths. Everything else (clinicians' commands, refunds, the reconciler, card
+details read from the API) writes a payment request through the ORM, in
+`services.payments.ledger.RequestLedger`, with the row locked for the transaction. Webhooks
+and snapshots run for every payment event and every socket (re)connect, and SQLAlchemy's
+execution layer costs about 3x the driver per statement (docs/benchmarks.md), so they use
+these Core statements instead, compiled once, on an asyncpg pool of their own on
+PostgreSQL. The two paths share the moves, not the code that writes them: the ledger's
+twins `apply_locked` / `apply_in_event` and `fill_card_locked` / `fill_card_in_event` each
+take their move from the same pure planner (`domain.payment_moves`: `plan_intent_move`,
+`plan_card`, `status_move`), and only write it, on the ORM row or through
+`FastPathUnit.write`. So a change to a state transition is made once, in the planner or in
+`domain.payment_requests`' table, and reaches both; tests/payments/test_write_paths.py runs
+every transition through both paths and compares the rows they leave.
+
+On PostgreSQL a webhook's unit is optimistic: no transaction is held across the handler,
+and its writes land only if the request is unchanged since it was read (`RowChanged`
+otherwise, and the caller redoes the unit). On SQLite the statements run through the
 SQLAlchemy engine in one (immediate) transaction."""
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ from sqlalchemy import ClauseElement, Executable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paygate.store.database import Database, as_utc
-from paygate.store.event_statements import (
+from paygate.store.fast_path_statements import (
     EMAIL_COLUMNS,
     HISTORY_COLUMNS,
     REQUEST_COLUMNS,
@@ -32,7 +43,7 @@ from paygate.store.event_statements import (
     Statements,
 )
 
-__all__ = ["EMAIL_COLUMNS", "HISTORY_COLUMNS", "EventStore", "EventTx", "RequestRow",
+__all__ = ["EMAIL_COLUMNS", "HISTORY_COLUMNS", "FastPath", "FastPathUnit", "RequestRow",
            "RowChanged"]
 
 
@@ -53,14 +64,14 @@ def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return {prefix + name: value for name, value in values.items()}
 
 
-class EventTx:
+class FastPathUnit:
     """One unit of the hot path: reads, then writes recorded with the event. Here the
     statements run as they come, in the unit's transaction (SQLite)."""
 
     def __init__(self, statements: Statements) -> None:
         self._s = statements
         # The unit's writes are visible but may not be on disk yet (PostgreSQL): call
-        # EventStore.acknowledge before telling Stripe the event was received.
+        # FastPath.acknowledge before telling Stripe the event was received.
         self.flush_pending = False
 
     async def _one(self, stmt: Executable, params: dict[str, Any]) -> Mapping[str, Any] | None:
@@ -125,7 +136,7 @@ class EventTx:
         return await self._one(self._s.account_known, {"account": account}) is not None
 
 
-class _SqlAlchemyTx(EventTx):
+class _SqlAlchemyTx(FastPathUnit):
     def __init__(self, statements: Statements, conn: AsyncConnection) -> None:
         super().__init__(statements)
         self._conn = conn
@@ -138,7 +149,7 @@ class _SqlAlchemyTx(EventTx):
         await self._conn.execute(stmt, params)
 
 
-class _AsyncpgUnit(EventTx):
+class _AsyncpgUnit(FastPathUnit):
     """PostgreSQL, with no transaction held: reads run at once; the request's move and
     its receipt wait, and go with the event's record as one statement (Statements.unit)
     that lands only if the request is still the version read."""
@@ -235,7 +246,7 @@ def _no_reset_connection_class() -> Any:
     return NoResetConnection
 
 
-class EventStore:
+class FastPath:
     """Opens hot-path units on the database `paygate` runs on."""
 
     def __init__(self, db: Database, *, pool_size: int = 10) -> None:
@@ -248,7 +259,7 @@ class EventStore:
         self._compiled = _Compiled()
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[EventTx]:
+    async def unit(self) -> AsyncIterator[FastPathUnit]:
         if not self._pg:
             async with self._db.engine.begin() as conn:
                 yield _SqlAlchemyTx(self._statements, conn)
