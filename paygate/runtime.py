@@ -19,6 +19,7 @@ from paygate.services.mail.outbox import Outbox
 from paygate.services.mail.undelivered import UndeliveredMail
 from paygate.services.pay_links.service import PayLinkService
 from paygate.services.payments.ledger import RequestLedger
+from paygate.services.payments.receipts import ReceiptWriter
 from paygate.services.payments.service import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
 from paygate.services.refunds.service import RefundService
@@ -88,12 +89,13 @@ class Runtime:
                         domain=domain or "paygate.local")
         events = FastPath(db)
         webhooks = WebhookService(db, events, gateway)
-        payments = PaymentService(db, events, gateway, broadcast, outbox, settings)
+        ledger = RequestLedger(db, broadcast, outbox, settings, ReceiptWriter())
+        payments = PaymentService(db, events, gateway, broadcast, outbox, settings, ledger)
+        outbox.register_renderer("receipt", payments.render_receipt)
         clinics = ClinicService(db, gateway, outbox, settings, payments)
         payments.register_webhooks(webhooks)
         clinics.register_webhooks(webhooks)
-        refunds = RefundService(db, gateway, RequestLedger(db, broadcast, outbox, settings),
-                                outbox)
+        refunds = RefundService(db, gateway, ledger, outbox)
         refunds.register_webhooks(webhooks)
         sessions = SessionService(db, signer, settings.access_token_ttl,
                                   settings.admin_session_ttl)

@@ -21,6 +21,7 @@ from paygate.domain.payment_moves import Actor
 from paygate.domain.payment_requests import Status
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.ledger import RequestLedger
+from paygate.services.payments.receipts import ReceiptWriter
 from paygate.services.ports import IntentInfo
 from paygate.store.database import Database, upgrade_async, utcnow
 from paygate.store.fast_path import FastPath
@@ -138,7 +139,7 @@ async def test_every_transition_leaves_the_same_rows_through_either_write_path(
     db = Database(database_url)
     fast = FastPath(db)
     ledger = RequestLedger(db, make_broadcast("memory://"), Outbox(db, None, settings.mail_from),
-                           settings)
+                           settings, ReceiptWriter())
     try:
         await _seed(db)
         reached: set[str] = set()

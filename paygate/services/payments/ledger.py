@@ -77,12 +77,12 @@ def clinic_label(clinic: Clinic | None) -> str:
 
 class RequestLedger:
     def __init__(self, db: Database, broadcast: Broadcast, outbox: Outbox,
-                 settings: Settings) -> None:
+                 settings: Settings, receipts: ReceiptWriter) -> None:
         self._db = db
         self._broadcast = broadcast
         self._outbox = outbox
         self._settings = settings
-        self._receipts = ReceiptWriter()
+        self._receipts = receipts
         # Built once: the row locked with its clinic (whose name the notice shows) loaded
         # into the session alongside, so the rest of the move needs no further read.
         query = select(PaymentRequest, Clinic).join(Clinic, Clinic.id == PaymentRequest.clinic_id)

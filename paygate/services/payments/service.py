@@ -34,7 +34,7 @@ from paygate.domain.errors import (
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import OPEN, PAYABLE, SETTLED, Status, check_transition
 from paygate.domain.principals import Principal, Role
-from paygate.services.mail.outbox import Outbox
+from paygate.services.mail.outbox import Draft, Outbox
 from paygate.services.payments.closing import Closing
 from paygate.services.payments.creation import REFERENCE_ALPHABET, Creation, new_reference
 from paygate.services.payments.ledger import (
@@ -50,7 +50,7 @@ from paygate.services.webhooks.inbox import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.fast_path import FastPath
-from paygate.store.models import Clinic, PaymentRequest, StripeAccountLink
+from paygate.store.models import Clinic, OutboxEmail, PaymentRequest, StripeAccountLink
 
 __all__ = ["INTENT_EVENTS", "REFERENCE_ALPHABET", "CallOptions", "Checkout", "Outcome",
            "PaymentService", "RequestDetail", "new_reference"]
@@ -87,21 +87,27 @@ class RequestDetail:
 
 class PaymentService:
     def __init__(self, db: Database, events: FastPath, gateway: PaymentGateway | None,
-                 broadcast: Broadcast, outbox: Outbox, settings: Settings) -> None:
+                 broadcast: Broadcast, outbox: Outbox, settings: Settings,
+                 ledger: RequestLedger) -> None:
         self._db = db
         self._events = events
         self._gateway = gateway
         self._broadcast = broadcast
         self._outbox = outbox
         self._settings = settings
-        self._ledger = RequestLedger(db, broadcast, outbox, settings)
-        self._settlement = Settlement(db, gateway, self._ledger, outbox)
+        self._ledger = ledger
+        self._settlement = Settlement(db, gateway, ledger, outbox)
         self._closing = Closing(db, gateway, self._ledger, self._settlement)
         self._creation = Creation(db, settings)
 
     def register_webhooks(self, webhooks: WebhookService) -> None:
         """Register handlers for payment_intent.* and charge.succeeded events."""
         self._settlement.register(webhooks)
+
+    async def render_receipt(self, email: OutboxEmail) -> Draft | None:
+        """The outbox's renderer for receipts (registered in Runtime.build): the receipt
+        from the request as it is when the email is sent."""
+        return await self._settlement.render_receipt(email)
 
     # -- queries ------------------------------------------------------------------------
     async def options(self, principal: Principal, call_id: str) -> CallOptions:

@@ -129,7 +129,6 @@ class Settlement:
         self._db = db
         self._gateway = gateway
         self._ledger = ledger
-        outbox.register_renderer("receipt", self.render_receipt)
 
     def register(self, webhooks: WebhookService) -> None:
         # Both handlers match the event's account to the request's before anything else,
