@@ -105,9 +105,6 @@ class Dispatcher:
                               bool(private.get("connect")), tuple(ep["enabled_events"])))
         return out
 
-    def secret_for(self, key: str) -> str | None:
-        return next((t.secret for t in self.targets() if t.key == key), None)
-
     # ---- queueing ----
 
     def enqueue(self, event_id: str) -> None:

@@ -21,7 +21,6 @@ ONBOARDING_DUE = [
     "business_profile.product_description", "business_profile.support_phone",
     "business_profile.url", "external_account", "tos_acceptance.date", "tos_acceptance.ip",
 ]
-_ADDRESS = dict.fromkeys(("city", "country", "line1", "line2", "postal_code", "state"))
 
 
 def _requirements(due: list[str]) -> JSON:

@@ -18,12 +18,11 @@ from paygate.domain.errors import (
     Conflict,
     InvalidInput,
     NotFound,
-    PaymentProviderError,
 )
 from paygate.domain.principals import Principal
 from paygate.logs import log_event
 from paygate.services.payments.service import PaymentService
-from paygate.services.ports import AccountInfo, PaymentGateway
+from paygate.services.ports import AccountInfo, PaymentGateway, configured
 from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database, utcnow
 from paygate.store.models import Clinic, StripeAccountLink
@@ -45,10 +44,7 @@ class StripeLinks:
         webhooks.register("account.application.deauthorized", self._on_deauthorized)
 
     def gateway(self) -> PaymentGateway:
-        if self._gateway is None:
-            raise PaymentProviderError("Stripe is not configured on this paygate "
-                                       "(PAYGATE_STRIPE_SECRET_KEY).")
-        return self._gateway
+        return configured(self._gateway)
 
     async def link(self, clinic_id: str, account_id: str,
                    linked_by: str) -> StripeAccountLink:

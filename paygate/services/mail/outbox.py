@@ -19,10 +19,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from paygate.adapters.smtp import PermanentMailError, TransientMailError
 from paygate.aio import wait_set
 from paygate.logs import log_event
-from paygate.services.ports import MailTransport, OutgoingEmail
+from paygate.services.ports import (
+    MailTransport,
+    OutgoingEmail,
+    PermanentMailError,
+    TransientMailError,
+)
 from paygate.store.database import Database, utcnow
 from paygate.store.models import OutboxEmail
 

@@ -15,7 +15,7 @@ import logging
 
 from sqlalchemy import Select, select
 
-from paygate.domain.errors import AccountNotLinked, DomainError, InvalidInput
+from paygate.domain.errors import AccountNotLinked, DomainError, IntentStateRefused
 from paygate.domain.payment_moves import Actor
 from paygate.domain.payment_requests import OPEN, Status, check_transition
 from paygate.logs import log_event
@@ -55,7 +55,7 @@ class Closing:
                     raise
                 log_event(logger, "could not cancel a PaymentIntent", logging.WARNING,
                           payment_request=row.id, error=exc.message)
-            except InvalidInput:  # Stripe refuses: the intent already finished
+            except IntentStateRefused:  # Stripe refuses: the intent already finished
                 return await self._apply_stripes_state(row, strict)
             except DomainError as exc:
                 if strict:

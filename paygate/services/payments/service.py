@@ -29,14 +29,13 @@ from paygate.domain.errors import (
     DomainError,
     InvalidInput,
     NotFound,
-    PaymentProviderError,
 )
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import OPEN, PAYABLE, SETTLED, Status, check_transition
 from paygate.domain.principals import Principal, Role
 from paygate.services.mail.outbox import Draft, Outbox
 from paygate.services.payments.closing import Closing
-from paygate.services.payments.creation import REFERENCE_ALPHABET, Creation, new_reference
+from paygate.services.payments.creation import Creation
 from paygate.services.payments.ledger import (
     RequestLedger,
     actor_of,
@@ -44,16 +43,15 @@ from paygate.services.payments.ledger import (
     stripe_actor,
 )
 from paygate.services.payments.views import RequestView
-from paygate.services.payments.webhooks import INTENT_EVENTS, Outcome, Settlement
-from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway
+from paygate.services.payments.webhooks import Outcome, Settlement
+from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway, configured
 from paygate.services.webhooks.inbox import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.fast_path import FastPath
 from paygate.store.models import Clinic, OutboxEmail, PaymentRequest, StripeAccountLink
 
-__all__ = ["INTENT_EVENTS", "REFERENCE_ALPHABET", "CallOptions", "Checkout", "Outcome",
-           "PaymentService", "RequestDetail", "new_reference"]
+__all__ = ["CallOptions", "Checkout", "PaymentService", "RequestDetail"]
 
 DESCRIPTION_MAX = 500
 LIST_LIMIT = 50
@@ -249,9 +247,7 @@ class PaymentService:
 
     # -- internals ----------------------------------------------------------------------
     def _require_gateway(self) -> PaymentGateway:
-        if self._gateway is None:
-            raise PaymentProviderError("Stripe is not configured on this paygate.")
-        return self._gateway
+        return configured(self._gateway)
 
     @staticmethod
     def _require_call(principal: Principal, call_id: str) -> None:

@@ -24,13 +24,13 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 
-from paygate.domain.errors import DomainError, PaymentProviderError
+from paygate.domain.errors import DomainError
 from paygate.domain.payment_requests import OPEN, SETTLED, Status
 from paygate.logs import log_event
 from paygate.services.mail.outbox import Draft, Outbox
 from paygate.services.payments.ledger import RequestLedger, stripe_actor
 from paygate.services.payments.views import RequestView
-from paygate.services.ports import IntentInfo, PaymentGateway
+from paygate.services.ports import IntentInfo, PaymentGateway, as_mapping, configured
 from paygate.services.webhooks.inbox import Handled, WebhookService
 from paygate.store.database import Database, as_utc
 from paygate.store.fast_path import FastPathUnit, RequestRow
@@ -57,16 +57,12 @@ class Outcome:
     status: str
 
 
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 def card_of(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """Brand and last 4 from a PaymentIntent or Charge object, where it carries them
     (a charge always does; an intent only with payment_method or latest_charge expanded)."""
-    for card in (_dict(_dict(obj.get("payment_method_details")).get("card")),
-                 _dict(_dict(obj.get("payment_method")).get("card")),
-                 _dict(_dict(_dict(obj.get("latest_charge")).get("payment_method_details")
+    for card in (as_mapping(as_mapping(obj.get("payment_method_details")).get("card")),
+                 as_mapping(as_mapping(obj.get("payment_method")).get("card")),
+                 as_mapping(as_mapping(as_mapping(obj.get("latest_charge")).get("payment_method_details")
                              ).get("card"))):
         if card.get("last4"):
             return (str(card["brand"]) if card.get("brand") else None), str(card["last4"])
@@ -76,8 +72,8 @@ def card_of(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
 def intent_from_object(obj: Mapping[str, Any]) -> IntentInfo:
     """The IntentInfo an event's PaymentIntent object describes."""
     brand, last4 = card_of(obj)
-    error = _dict(obj.get("last_payment_error"))
-    metadata = _dict(obj.get("metadata"))
+    error = as_mapping(obj.get("last_payment_error"))
+    metadata = as_mapping(obj.get("metadata"))
     return IntentInfo(
         id=str(obj.get("id")), status=str(obj.get("status")),
         amount=int(obj.get("amount") or 0), currency=str(obj.get("currency") or ""),
@@ -138,13 +134,11 @@ class Settlement:
         webhooks.register_in_unit("charge.succeeded", self.on_charge_succeeded)
 
     def gateway(self) -> PaymentGateway:
-        if self._gateway is None:
-            raise PaymentProviderError("Stripe is not configured on this paygate.")
-        return self._gateway
+        return configured(self._gateway)
 
     # -- webhooks -----------------------------------------------------------------------
     async def on_intent_event(self, tx: FastPathUnit, event: dict[str, Any]) -> Handled:
-        obj = _dict(_dict(event.get("data")).get("object"))
+        obj = as_mapping(as_mapping(event.get("data")).get("object"))
         intent_id = obj.get("id")
         if not isinstance(intent_id, str) or not intent_id:
             return Handled("ignored_no_intent")
@@ -171,7 +165,7 @@ class Settlement:
 
     async def on_charge_succeeded(self, tx: FastPathUnit, event: dict[str, Any]) -> Handled:
         """A successful charge names its card: keep brand and last 4 for the request."""
-        obj = _dict(_dict(event.get("data")).get("object"))
+        obj = as_mapping(as_mapping(event.get("data")).get("object"))
         intent_id = obj.get("payment_intent")
         if not isinstance(intent_id, str) or not intent_id:
             return Handled("ignored_no_intent")

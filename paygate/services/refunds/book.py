@@ -21,6 +21,7 @@ from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.refunds import Reason, RefundStatus, reason_from_stripe
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.ledger import RequestLedger, clinic_label, stripe_actor
+from paygate.services.ports import as_mapping
 from paygate.services.refunds.receipts import RefundFacts, RefundReceiptWriter
 from paygate.store.database import as_utc, utcnow
 from paygate.store.models import Clinic, PaymentRequest, Refund
@@ -110,7 +111,7 @@ class RefundBook:
             return Changed()
         refund = await tx.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_id))
         if refund is None:
-            ours = str(_dict(obj.get("metadata")).get("paygate_refund_id") or "")
+            ours = str(as_mapping(obj.get("metadata")).get("paygate_refund_id") or "")
             found = await tx.get(Refund, ours) if ours else None
             if found is not None and found.payment_request_id == row.id:
                 refund = found
@@ -161,5 +162,3 @@ class RefundBook:
         return 1 if await self._outbox.enqueue(tx, draft) else 0
 
 
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -35,7 +35,7 @@ from paygate.logs import log_event
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.ledger import RequestLedger, actor_of, clinic_label
 from paygate.services.payments.views import RequestView
-from paygate.services.ports import PaymentGateway, RefundInfo
+from paygate.services.ports import PaymentGateway, RefundInfo, configured
 from paygate.services.refunds.book import (
     ACCEPTED_AT_STRIPE,
     Changed,
@@ -271,9 +271,7 @@ class RefundService:
 
     # -- internals ----------------------------------------------------------------------
     def _require_gateway(self) -> PaymentGateway:
-        if self._gateway is None:
-            raise PaymentProviderError("Stripe is not configured on this paygate.")
-        return self._gateway
+        return configured(self._gateway)
 
     async def _load(self, request_id: str) -> PaymentRequest:
         async with self._db.sessions() as tx:

@@ -22,6 +22,7 @@ from paygate.domain.refunds import RefundStatus
 from paygate.logs import log_event
 from paygate.services.payments.ledger import RequestLedger, stripe_actor
 from paygate.services.payments.webhooks import matching
+from paygate.services.ports import as_mapping
 from paygate.services.refunds.book import Changed, RefundBook
 from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database
@@ -34,8 +35,6 @@ REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed",
 AfterCommit = Callable[[PaymentRequest, Changed], Awaitable[None]]
 
 
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 class RefundWebhooks:
@@ -53,7 +52,7 @@ class RefundWebhooks:
             webhooks.register(event_type, self.on_refund, checks_account=True)
 
     async def on_refund(self, event: dict[str, Any]) -> str:
-        obj = _dict(_dict(event.get("data")).get("object"))
+        obj = as_mapping(as_mapping(event.get("data")).get("object"))
         found = await self._row_for(event, obj.get("payment_intent"))
         if isinstance(found, str):
             return found
@@ -65,7 +64,7 @@ class RefundWebhooks:
         return self._outcome(row, changed)
 
     async def on_charge_refunded(self, event: dict[str, Any]) -> str:
-        charge = _dict(_dict(event.get("data")).get("object"))
+        charge = as_mapping(as_mapping(event.get("data")).get("object"))
         found = await self._row_for(event, charge.get("payment_intent"))
         if isinstance(found, str):
             return found
@@ -74,8 +73,8 @@ class RefundWebhooks:
             row = await self._ledger.lock(tx, found.id)
             self._check_settled(row)
             changed = Changed()
-            for refund in _dict(charge.get("refunds")).get("data") or []:
-                changed.add(await self._book.from_stripe(tx, row, _dict(refund), event_id))
+            for refund in as_mapping(charge.get("refunds")).get("data") or []:
+                changed.add(await self._book.from_stripe(tx, row, as_mapping(refund), event_id))
             total = int(charge.get("amount_refunded") or 0)
             if total > row.amount_refunded:
                 if await self._has_pending(tx, row.id):

@@ -14,9 +14,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from paygate.domain.errors import PaymentProviderError
 from paygate.logs import log_event, log_outcome
-from paygate.services.ports import PaymentGateway
+from paygate.services.ports import PaymentGateway, configured
 from paygate.store.database import Database, utcnow
 from paygate.store.fast_path import FastPath, FastPathUnit, RowChanged
 from paygate.store.models import WebhookEvent
@@ -76,9 +75,7 @@ class WebhookService:
 
     async def receive(self, payload: bytes, signature: str | None) -> str:
         """Verify and store; then process. Raises if processing failed (caller answers 5xx)."""
-        if self._gateway is None:
-            raise PaymentProviderError("Stripe is not configured on this paygate.")
-        event = self._gateway.verify_webhook(payload, signature)
+        event = configured(self._gateway).verify_webhook(payload, signature)
         if str(event.get("type")) in self._tx_handlers:
             return await self._in_unit(event, payload)
         stored = await self._store(event, payload)
