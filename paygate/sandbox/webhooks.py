@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from paygate.aio import wait_set
+from paygate.sandbox.aio import wait_set
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.state import JSON, now
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from paygate.domain.money import exponent
 from paygate.sandbox.cards import Decline
+from paygate.sandbox.currencies import exponent
 from paygate.sandbox.engine import Ctx, Sandbox
 from paygate.sandbox.resources import Endpoint, route
 from paygate.sandbox.state import JSON, new_id, now

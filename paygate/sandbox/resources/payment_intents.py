@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import hmac
 
-from paygate.domain.money import (
+from paygate.sandbox.cards import AUTH_FAILED_MESSAGE, Behaviour, Decline, parse_behaviour
+from paygate.sandbox.currencies import (
+    CURRENCIES,
     MAXIMUM_AMOUNT,
-    MINIMUM_CHARGE,
-    SUPPORTED,
     THREE_DECIMAL,
-    ZERO_DECIMAL,
     exponent,
     minimum_charge,
 )
-from paygate.sandbox.cards import AUTH_FAILED_MESSAGE, Behaviour, Decline, parse_behaviour
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import DOC_BASE, StripeError, invalid_request, unexpected_state
 from paygate.sandbox.resources import Endpoint, charges, payment_methods, route
 from paygate.sandbox.state import JSON, new_id, now, rand
 
-CURRENCIES = SUPPORTED | frozenset(MINIMUM_CHARGE) | ZERO_DECIMAL | THREE_DECIMAL
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "$", "aud": "$",
            "nzd": "$", "sgd": "$", "hkd": "$", "mxn": "$", "inr": "₹", "krw": "₩"}
 CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation",
