@@ -7,12 +7,10 @@ write, so the ORM ledger and the webhook event store write exactly the same move
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from paygate.domain.payment_requests import SETTLED, Status, check_transition, is_forward
-from paygate.services.ports import IntentInfo
-from paygate.store.database import as_utc
 
 
 class RowLike(Protocol):
@@ -34,6 +32,23 @@ class RowLike(Protocol):
     def card_last4(self) -> str | None: ...
 
 
+class IntentLike(Protocol):
+    """What a move reads of a PaymentIntent (services.ports.IntentInfo has it)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def failure_message(self) -> str | None: ...
+    @property
+    def card_brand(self) -> str | None: ...
+    @property
+    def card_last4(self) -> str | None: ...
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite's are naive
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: str  # user, stripe, system
@@ -50,7 +65,7 @@ class Move:
     history: dict[str, Any] | None
 
 
-def intent_target(intent: IntentInfo) -> Status | None:
+def intent_target(intent: IntentLike) -> Status | None:
     """The status a PaymentIntent's current state means for its payment request."""
     if intent.status == "succeeded":
         return Status.PAID
@@ -75,14 +90,14 @@ def status_move(row: RowLike, target: Status, actor: Actor, detail: str, now: da
         "actor_name": actor.name[:200], "detail": detail, "created_at": now})
 
 
-def plan_intent_move(row: RowLike, intent: IntentInfo, actor: Actor, detail: str,
+def plan_intent_move(row: RowLike, intent: IntentLike, actor: Actor, detail: str,
                      now: datetime) -> Move | None:
     """Move the request to what the intent's state means, if that is a forward move."""
     target = intent_target(intent)
     if target is None:
         return None
     current = Status(row.status)
-    if target is Status.CANCELLED and as_utc(row.expires_at) <= now:
+    if target is Status.CANCELLED and _utc(row.expires_at) <= now:
         target = Status.EXPIRED  # cancelled because its time was up
     new_failure = (current is Status.FAILED and target is Status.FAILED
                    and intent.failure_message != row.failure_message)

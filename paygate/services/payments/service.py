@@ -51,7 +51,7 @@ from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.fast_path import FastPath
 from paygate.store.models import Clinic, OutboxEmail, PaymentRequest, StripeAccountLink
 
-__all__ = ["CallOptions", "Checkout", "PaymentService", "RequestDetail"]
+__all__ = ["CallOptions", "Checkout", "Outcome", "PaymentService", "RequestDetail"]
 
 DESCRIPTION_MAX = 500
 LIST_LIMIT = 50

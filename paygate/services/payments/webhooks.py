@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 
@@ -31,7 +31,7 @@ from paygate.services.mail.outbox import Draft, Outbox
 from paygate.services.payments.ledger import RequestLedger, stripe_actor
 from paygate.services.payments.views import RequestView
 from paygate.services.ports import IntentInfo, PaymentGateway, as_mapping, configured
-from paygate.services.webhooks.inbox import Handled, WebhookService
+from paygate.services.webhooks.inbox import Handled, WebhookService, matching
 from paygate.store.database import Database, as_utc
 from paygate.store.fast_path import FastPathUnit, RequestRow
 from paygate.store.models import OutboxEmail, PaymentRequest
@@ -95,28 +95,6 @@ def decided_by_event(event_type: str, obj: Mapping[str, Any],
     if event_type in PROGRESS_EVENTS and Status(row.status) is not Status.REQUESTED:
         return None  # an earlier attempt's news may arrive after a later attempt's
     return intent_from_object(obj)
-
-
-class _Owned(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def stripe_account_id(self) -> str: ...
-
-
-RowT = TypeVar("RowT", bound=_Owned)
-
-
-def matching(event: Mapping[str, Any], row: RowT | None) -> RowT | str:
-    """The request an event names, if the event's account is the request's; else why the
-    event is ignored."""
-    if row is None:
-        return "ignored_unknown_intent"
-    if event.get("account") != row.stripe_account_id:
-        log_event(logger, "webhook account does not match the request", logging.WARNING,
-                  event_id=event.get("id"), payment_request=row.id)
-        return "ignored_account_mismatch"
-    return row
 
 
 class Settlement:

@@ -21,10 +21,9 @@ from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.refunds import RefundStatus
 from paygate.logs import log_event
 from paygate.services.payments.ledger import RequestLedger, stripe_actor
-from paygate.services.payments.webhooks import matching
 from paygate.services.ports import as_mapping
 from paygate.services.refunds.book import Changed, RefundBook
-from paygate.services.webhooks.inbox import WebhookService
+from paygate.services.webhooks.inbox import WebhookService, matching
 from paygate.store.database import Database
 from paygate.store.models import PaymentRequest, Refund
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, update
 
@@ -44,6 +44,28 @@ TxHandler = Callable[[FastPathUnit, dict[str, Any]], Awaitable[Handled]]
 
 class _Duplicate(Exception):
     """Raised inside the unit to leave it (SQLite: roll back): processed before."""
+
+
+class _Owned(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def stripe_account_id(self) -> str: ...
+
+
+RowT = TypeVar("RowT", bound=_Owned)
+
+
+def matching(event: Mapping[str, Any], row: RowT | None) -> RowT | str:
+    """The payment request an event names, if the event's account is the request's;
+    else why the event is ignored (shared by the payment and refund handlers)."""
+    if row is None:
+        return "ignored_unknown_intent"
+    if event.get("account") != row.stripe_account_id:
+        log_event(logger, "webhook account does not match the request", logging.WARNING,
+                  event_id=event.get("id"), payment_request=row.id)
+        return "ignored_account_mismatch"
+    return row
 
 
 class WebhookService:

@@ -23,8 +23,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from paygate.logs import log_event
-from paygate.services.payments.service import PaymentService
-from paygate.services.payments.webhooks import Outcome
+from paygate.services.payments.service import Outcome, PaymentService
 from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database, utcnow
 
