@@ -1,15 +1,15 @@
 """Payment requests: the PaymentService facade the web and Runtime use. (issues 5, 6)
 
 Rules kept here and in the modules it delegates to:
-- payment_creation: the PaymentIntent is created at Stripe *before* the row exists, with an
+- creation: the PaymentIntent is created at Stripe *before* the row exists, with an
   idempotency key fixed by the request id, so a Stripe failure leaves no row and a retry no
   second intent.
-- payment_ledger: every status change goes through the transition table and writes a
+- ledger: every status change goes through the transition table and writes a
   PaymentRequestEvent in the same transaction; notices are published after the commit.
-- payment_settlement: only Stripe's word moves a request to paid (a webhook event, or a
+- webhooks: only Stripe's word moves a request to paid (a webhook event, or a
   server-side read of the PaymentIntent), and only forward, so late, duplicated or
   out-of-order events are harmless.
-- payment_closing: cancel and expiry cancel the intent at Stripe first.
+- closing: cancel and expiry cancel the intent at Stripe first.
 """
 
 from __future__ import annotations
