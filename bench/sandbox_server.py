@@ -21,17 +21,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from paygate.sandbox import params as P
-from paygate.sandbox import resources
 from paygate.sandbox.app import create_sandbox_app
 from paygate.sandbox.config import SandboxConfig
 from paygate.sandbox.engine import Ctx, Sandbox
+from paygate.sandbox.resources import Endpoints
 from paygate.sandbox.state import rand
 
 JSON = dict[str, Any]
 
 
-def _call(sb: Sandbox, ctx: Ctx, method: str, path: str, pairs: list[tuple[str, str]]) -> JSON:
-    found = resources.match(method, path)
+def _call(endpoints: Endpoints, sb: Sandbox, ctx: Ctx, method: str, path: str,
+          pairs: list[tuple[str, str]]) -> JSON:
+    found = endpoints.match(method, path)
     assert isinstance(found, tuple), path
     endpoint, args = found
     params = P.validate(endpoint.params, P.parse_form(pairs),
@@ -43,7 +44,8 @@ def _form(prefix: str, mapping: dict[str, str]) -> list[tuple[str, str]]:
     return [(f"{prefix}[{k}]", v) for k, v in mapping.items()]
 
 
-def seed_intents(sb: Sandbox, account: str, specs: list[JSON]) -> list[JSON]:
+def seed_intents(endpoints: Endpoints, sb: Sandbox, account: str,
+                 specs: list[JSON]) -> list[JSON]:
     """Create and confirm one intent per spec; return their succeeded events in order."""
     # The bench sandbox has no webhook endpoints: collect the events instead of handing
     # them to the dispatcher (which scans the store for endpoints on every event).
@@ -56,11 +58,11 @@ def seed_intents(sb: Sandbox, account: str, specs: list[JSON]) -> list[JSON]:
             ctx = Ctx(account, "sk_test_bench", False, "req_" + rand(14), None, sb.base_url,
                       connected=True)
             events.clear()
-            pi = _call(sb, ctx, "POST", "/v1/payment_intents", [
+            pi = _call(endpoints, sb, ctx, "POST", "/v1/payment_intents", [
                 ("amount", str(spec["amount"])), ("currency", spec["currency"]),
                 ("automatic_payment_methods[enabled]", "true"),
                 *_form("metadata", spec["metadata"])])
-            _call(sb, ctx, "POST", f"/v1/payment_intents/{pi['id']}/confirm", [
+            _call(endpoints, sb, ctx, "POST", f"/v1/payment_intents/{pi['id']}/confirm", [
                 ("payment_method", "pm_card_visa"),
                 ("return_url", "https://paygate.bench/return")])
             succeeded = [sb.store.find(e) for e in events]
@@ -79,7 +81,8 @@ def create_app(config: SandboxConfig) -> Any:
     async def seed(request: Request) -> Response:
         body = json.loads(await request.body())
         sb: Sandbox = request.app.state.sandbox
-        events = seed_intents(sb, body["account"], body["intents"])
+        events = seed_intents(request.app.state.api.endpoints, sb, body["account"],
+                              body["intents"])
         return JSONResponse({"events": events})
 
     app.router.routes.insert(0, Route("/_bench/seed", seed, methods=["POST"]))

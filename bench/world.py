@@ -25,7 +25,7 @@ from bench import procs
 from bench.load import Webhook
 from paygate.demo.seed import ClinicSeed, seed_clinic
 from paygate.domain.principals import Principal, Role
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from paygate.store.database import Database, utcnow
 from paygate.store.models import PaymentRequest, PaymentRequestEvent
 

@@ -21,7 +21,7 @@ from paygate.web import (
     admin,
     checkout_notices,
     health,
-    pay_page,
+    pay_links,
     payments,
     realtime,
     refunds,
@@ -47,7 +47,7 @@ def build_routes() -> list[BaseRoute]:
     routes += widget.routes()
     routes += admin.routes()
     routes += refunds.routes()
-    routes += pay_page.routes()
+    routes += pay_links.routes()
     return routes
 
 

@@ -11,24 +11,25 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from paygate.adapters.broadcast import make_broadcast
-from paygate.services.cases import CaseService
-from paygate.services.checkout_notices import CheckoutNotices
-from paygate.services.clinics import ClinicService
-from paygate.services.outbox import Outbox
-from paygate.services.outbox_admin import UndeliveredMail
-from paygate.services.pay_links import PayLinkService
-from paygate.services.payment_ledger import RequestLedger
-from paygate.services.payments import PaymentService
+from paygate.services.auth.sessions import SessionService
+from paygate.services.auth.tokens import TokenSigner
+from paygate.services.clinics.cases import CaseService
+from paygate.services.clinics.service import ClinicService
+from paygate.services.mail.outbox import Outbox
+from paygate.services.mail.undelivered import UndeliveredMail
+from paygate.services.pay_links.service import PayLinkService
+from paygate.services.payments.checkout_notices import CheckoutNotices
+from paygate.services.payments.ledger import RequestLedger
+from paygate.services.payments.receipts import ReceiptWriter
+from paygate.services.payments.service import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
-from paygate.services.reconciliation import Reconciler
-from paygate.services.refunds import RefundService
-from paygate.services.reports import ReportService
-from paygate.services.sessions import SessionService
-from paygate.services.tokens import TokenSigner
-from paygate.services.webhooks import WebhookService
+from paygate.services.refunds.service import RefundService
+from paygate.services.reports.service import ReportService
+from paygate.services.webhooks.inbox import WebhookService
+from paygate.services.webhooks.reconciler import Reconciler
 from paygate.settings import Settings
 from paygate.store.database import Database
-from paygate.store.event_store import EventStore
+from paygate.store.fast_path import FastPath
 
 logger = logging.getLogger("paygate.runtime")
 
@@ -66,7 +67,7 @@ class Runtime:
     gateway: PaymentGateway | None
     broadcast: Broadcast
     outbox: Outbox
-    events: EventStore
+    events: FastPath
     webhooks: WebhookService
     payments: PaymentService
     clinics: ClinicService
@@ -88,14 +89,15 @@ class Runtime:
         broadcast = make_broadcast(settings.broadcast_url)
         outbox = Outbox(db, make_mail_transport(settings), settings.mail_from,
                         domain=domain or "paygate.local")
-        events = EventStore(db)
+        events = FastPath(db)
         webhooks = WebhookService(db, events, gateway)
-        payments = PaymentService(db, events, gateway, broadcast, outbox, settings)
+        ledger = RequestLedger(db, broadcast, outbox, settings, ReceiptWriter())
+        payments = PaymentService(db, events, gateway, broadcast, outbox, settings, ledger)
+        outbox.register_renderer("receipt", payments.render_receipt)
         clinics = ClinicService(db, gateway, outbox, settings, payments)
         payments.register_webhooks(webhooks)
         clinics.register_webhooks(webhooks)
-        refunds = RefundService(db, gateway, RequestLedger(db, broadcast, outbox, settings),
-                                outbox)
+        refunds = RefundService(db, gateway, ledger, outbox)
         refunds.register_webhooks(webhooks)
         sessions = SessionService(db, signer, settings.access_token_ttl,
                                   settings.admin_session_ttl)

@@ -20,7 +20,7 @@ import pytest
 import stripe
 
 from paygate.domain.principals import Role
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from paygate.settings import Rate, Settings
 from tests.mailbox import MailServer
 from tests.servers import free_port, serve_asgi

@@ -8,15 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from paygate.services.ports import OutgoingEmail
-
-
-class TransientMailError(Exception):
-    """Worth trying again later (4xx reply, connection refused, timeout)."""
-
-
-class PermanentMailError(Exception):
-    """The server refused for good (5xx reply)."""
+from paygate.services.ports import OutgoingEmail, PermanentMailError, TransientMailError
 
 
 def build_message(email: OutgoingEmail) -> EmailMessage:

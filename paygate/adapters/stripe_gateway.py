@@ -25,6 +25,7 @@ from stripe.params import (
 
 from paygate.domain.errors import (
     AccountNotLinked,
+    IntentStateRefused,
     InvalidInput,
     NotFound,
     PaymentProviderError,
@@ -74,6 +75,9 @@ class StripeGateway:
         except stripe.InvalidRequestError as exc:
             if exc.code == "resource_missing":
                 raise NotFound(exc.user_message or "Stripe has no such object.") from None
+            if exc.code == "payment_intent_unexpected_state":
+                raise IntentStateRefused(exc.user_message or "Stripe refused the request.",
+                                         field=exc.param) from None
             raise InvalidInput(exc.user_message or "Stripe refused the request.",
                                field=exc.param) from None
         except stripe.AuthenticationError:

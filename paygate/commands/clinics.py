@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from paygate.services.clinics import ClinicService
-from paygate.services.stripe_links import REMOVED
+from paygate.services.clinics.service import ClinicService
+from paygate.services.clinics.stripe_links import REMOVED
 from paygate.settings import Settings
 
 T = TypeVar("T")
@@ -39,27 +39,16 @@ def register(subparsers: Any) -> None:
 
 @asynccontextmanager
 async def _clinic_service(settings: Settings) -> AsyncIterator[ClinicService]:
-    from paygate.adapters.broadcast import make_broadcast
-    from paygate.runtime import make_gateway
-    from paygate.services.outbox import Outbox
-    from paygate.services.payments import PaymentService
-    from paygate.store.database import Database
-    from paygate.store.event_store import EventStore
+    from paygate.runtime import Runtime
 
-    db = Database(settings.database_url)
-    broadcast = make_broadcast(settings.broadcast_url)
-    await broadcast.connect()
-    gateway = make_gateway(settings)
-    # Emails queued here are sent by the server's outbox worker.
-    outbox = Outbox(db, None, settings.mail_from)
-    events = EventStore(db)
-    payments = PaymentService(db, events, gateway, broadcast, outbox, settings)
+    # Built as the server builds it, but with no workers: emails queued here are sent by
+    # the server's outbox worker.
+    runtime = Runtime.build(settings)
+    await runtime.broadcast.connect()
     try:
-        yield ClinicService(db, gateway, outbox, settings, payments)
+        yield runtime.clinics
     finally:
-        await broadcast.disconnect()
-        await events.close()
-        await db.close()
+        await runtime.close()
 
 
 def _run(work: Callable[[ClinicService], Awaitable[T]]) -> T:

@@ -117,7 +117,7 @@ def cmd_db_downgrade(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     from paygate.cli import load_settings
-    from paygate.services.tokens import TokenSigner
+    from paygate.services.auth.tokens import TokenSigner
 
     settings = load_settings()
     signer = TokenSigner(settings.secret_key, settings.launch_token_max_ttl)

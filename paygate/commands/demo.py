@@ -20,8 +20,14 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from paygate.demo.runner import run_demo
-
+    try:
+        from paygate.demo.runner import run_demo
+    except ModuleNotFoundError as exc:
+        if exc.name != "aiosmtpd":
+            raise
+        print("paygate demo: the demo needs the demo extra: pip install 'paygate[demo]' "
+              "(scripts/demo installs it)")
+        return 2
     if not 1 <= args.port < 65535:
         print("paygate demo: --port must be between 1 and 65534")
         return 2

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from paygate.services.reconciliation import PassReport
+from paygate.services.webhooks.reconciler import PassReport
 
 
 def register(subparsers: Any) -> None:

@@ -22,6 +22,7 @@ CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.REJECTED: frozenset(),
 }
 CLOSED = frozenset({CaseStatus.APPROVED, CaseStatus.REJECTED})
+OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS)  # waiting for the operator
 
 
 def case_number(case_id: int) -> str:

@@ -18,6 +18,13 @@ class InvalidInput(DomainError):
     code = "invalid_request"
 
 
+class IntentStateRefused(InvalidInput):
+    """Stripe refused because of the PaymentIntent's state (e.g. a cancel of one that
+    already succeeded or was cancelled): what the intent is now is worth reading."""
+
+    code = "invalid_request"
+
+
 class InvalidAmount(InvalidInput):
     code = "invalid_amount"
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from paygate.domain.errors import Conflict, InvalidAmount, InvalidInput
 from paygate.domain.money import Money
@@ -12,6 +13,27 @@ from paygate.domain.payment_requests import Status
 
 NOTE_MAX = 500
 REFUNDABLE = frozenset({Status.PAID, Status.PARTIALLY_REFUNDED})
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # asked of Stripe, not answered yet (or answered "pending")
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RefundLike(Protocol):
+    @property
+    def amount(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+
+
+def refunded_total(amount: int, recorded: int, refunds: Iterable[RefundLike]) -> int:
+    """What has been refunded of a payment of `amount`: the total recorded on the request
+    (Stripe's word, which may count refunds paygate has no row for) or the sum of its
+    succeeded refunds, whichever is larger, and never more than was paid."""
+    succeeded = sum(r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED)
+    return min(amount, max(recorded, succeeded))
 
 
 class Reason(StrEnum):

@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from paygate.sandbox import params as P
-from paygate.sandbox import resources
 from paygate.sandbox.engine import Ctx, Sandbox
 from paygate.sandbox.errors import (
     StripeError,
@@ -22,6 +21,7 @@ from paygate.sandbox.errors import (
     no_account_access,
     redact_key,
 )
+from paygate.sandbox.resources import Endpoints
 from paygate.sandbox.state import JSON, rand
 
 CORS = {
@@ -128,8 +128,9 @@ def authenticate(sb: Sandbox, request: Request, form: dict[str, str], request_id
 
 
 class Api:
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Sandbox, endpoints: Endpoints) -> None:
         self.sb = sb
+        self.endpoints = endpoints
         self.faults = Faults()
         self.in_flight: set[str] = set()
 
@@ -163,7 +164,7 @@ class Api:
             pairs = parse_qsl(request.url.query, keep_blank_values=True) + pairs
         form = {k: v for k, v in pairs if k in TRANSPORT_PARAMS}
         ctx = authenticate(self.sb, request, form, request_id)
-        found = resources.match(method, path)
+        found = self.endpoints.match(method, path)
         if not isinstance(found, tuple):
             raise invalid_request(
                 f"Unrecognized request URL ({method}: {path}). Please see "

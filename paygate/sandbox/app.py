@@ -14,11 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from paygate.sandbox import browser, dashboard, oauth, params, resources, testing
+from paygate.sandbox import browser, dashboard, oauth, params, testing
 from paygate.sandbox.api import Api
 from paygate.sandbox.config import SandboxConfig
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.pages import environment
+from paygate.sandbox.resources import Endpoints
 from paygate.sandbox.resources.accounts import new_account
 from paygate.sandbox.state import Store, load, save
 from paygate.sandbox.webhooks import Dispatcher
@@ -35,10 +36,10 @@ def _platform(store: Store) -> None:
         store.add(acct, store.platform_id)
 
 
-def _warm(app: Starlette) -> None:
+def _warm(app: Starlette, endpoints: Endpoints) -> None:
     """Build parameter schemas (reading the SDK's types is slowish) and compile templates
     before the first request, so no request waits on disk or on that work."""
-    for endpoint in resources.ENDPOINTS:
+    for endpoint in endpoints:
         params.schema(endpoint.params)
     env = app.state.jinja
     for name in env.list_templates():
@@ -56,12 +57,12 @@ async def _persist(sb: Sandbox, path: str) -> None:
 
 def create_sandbox_app(config: SandboxConfig) -> Starlette:
     """A fresh sandbox; its state and background delivery live and die with the app."""
-    resources.load_all()
+    endpoints = Endpoints.build()
     sb = Sandbox(config=config, store=Store(),
                  api_version=config.api_version or stripe.api_version,
                  base_url=(config.public_url or "http://127.0.0.1").rstrip("/"))
     _platform(sb.store)
-    api = Api(sb)
+    api = Api(sb, endpoints)
     dispatcher = Dispatcher(sb)
 
     @contextlib.asynccontextmanager
@@ -69,7 +70,7 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         if config.state_file:
             sb.store = await asyncio.to_thread(load, config.state_file)
             _platform(sb.store)
-        await asyncio.to_thread(_warm, app)
+        await asyncio.to_thread(_warm, app, endpoints)
         await dispatcher.start()
         saver = (asyncio.get_running_loop().create_task(_persist(sb, config.state_file))
                  if config.state_file else None)

@@ -11,8 +11,8 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from paygate.domain.luhn import luhn_ok
 from paygate.sandbox.errors import StripeError
+from paygate.sandbox.luhn import luhn_ok
 from paygate.sandbox.state import ALPHABET
 
 

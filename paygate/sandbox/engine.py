@@ -35,10 +35,6 @@ class Ctx:
     base_url: str
     connected: bool = False  # acting through Stripe-Account or an OAuth access token
 
-    @property
-    def on_account(self) -> str | None:
-        return self.account if self.connected else None
-
 
 @dataclass
 class Sandbox:

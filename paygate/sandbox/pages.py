@@ -10,7 +10,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from paygate.domain.money import exponent
+from paygate.sandbox.currencies import exponent
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from paygate.aio import wait_set
+from paygate.sandbox.aio import wait_set
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.state import JSON, now
 
@@ -104,9 +104,6 @@ class Dispatcher:
             out.append(Target(ep["id"], ep["url"], private.get("secret", ""),
                               bool(private.get("connect")), tuple(ep["enabled_events"])))
         return out
-
-    def secret_for(self, key: str) -> str | None:
-        return next((t.secret for t in self.targets() if t.key == key), None)
 
     # ---- queueing ----
 

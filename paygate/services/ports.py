@@ -6,6 +6,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from paygate.domain.errors import PaymentProviderError
+
+
+class TransientMailError(Exception):
+    """Worth trying again later (4xx reply, connection refused, timeout)."""
+
+
+class PermanentMailError(Exception):
+    """The server refused for good (5xx reply)."""
+
+
+def configured(gateway: PaymentGateway | None) -> PaymentGateway:
+    """The gateway, or the one error every use case gives when paygate has no Stripe key."""
+    if gateway is None:
+        raise PaymentProviderError("Stripe is not configured on this paygate "
+                                   "(PAYGATE_STRIPE_SECRET_KEY).")
+    return gateway
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """A part of a Stripe payload that should be an object ({} when it is not)."""
+    return value if isinstance(value, Mapping) else {}
+
 
 @dataclass(frozen=True)
 class AccountInfo:

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from paygate.services.checkout_notices import CHECKOUT_REPEAT, NOTICE_SECONDS
+from paygate.services.payments.checkout_notices import CHECKOUT_REPEAT, NOTICE_SECONDS
 from paygate.web.api import ApiRoute, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 

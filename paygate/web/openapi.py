@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
@@ -35,8 +36,9 @@ def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, Any] = {}
 
-    def ref(model: type[BaseModel]) -> dict[str, str]:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    def ref(model: type[BaseModel], mode: JsonSchemaMode = "validation") -> dict[str, str]:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}",
+                                         mode=mode)
         for name, sub in schema.pop("$defs", {}).items():
             schemas[name] = sub
         schemas[model.__name__] = schema
@@ -56,7 +58,8 @@ def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
                     "application/json": {"schema": ref(route.body_model)}}}
             ok: dict[str, Any] = {"description": "Success"}
             if route.response_model is not None:
-                ok["content"] = {"application/json": {"schema": ref(route.response_model)}}
+                schema = ref(route.response_model, "serialization")
+                ok["content"] = {"application/json": {"schema": schema}}
             responses: dict[str, Any] = {str(route.status_code): ok}
             error = {"content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}

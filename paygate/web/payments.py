@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from paygate import i18n
 from paygate.domain.money import SUPPORTED, exponent, minimum_charge
-from paygate.services.notices import RequestView
-from paygate.services.payments import DESCRIPTION_MAX, RequestDetail
+from paygate.services.payments.service import DESCRIPTION_MAX, RequestDetail
+from paygate.services.payments.views import RequestView
 from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 
@@ -51,25 +50,12 @@ class ReceiptEmail(RequestModel):
                     "locale, else Accept-Language, else English.")
 
 
-class PaymentRequestOut(BaseModel):
-    id: str
-    reference: str
-    status: str
-    amount: int
-    currency: str
-    amount_display: str
-    description: str
-    clinic_name: str
-    requested_by_name: str
-    card_brand: str | None = None
-    card_last4: str | None = None
-    failure_message: str | None = None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime
-    paid_at: datetime | None = None
-    amount_refunded: int = Field(default=0, description="Minor units refunded so far.")
+class PaymentRequestOut(RequestView):
+    """A payment request over the API: the call's view of it, and what only its patient
+    (or the clinician who made it) may read."""
+
+    model_config = ConfigDict(frozen=False)
+
     receipt_email: str | None = Field(default=None, description="The patient's only.")
     client_secret: str | None = Field(default=None, description=(
         "For the call's patient while the request is payable: what Stripe.js needs."))

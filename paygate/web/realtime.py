@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from paygate.domain.errors import DomainError, Forbidden
 from paygate.domain.payment_requests import OPEN, Status
 from paygate.domain.principals import Principal
-from paygate.services.notices import call_channel, notice_request, snapshot_message
+from paygate.services.payments.views import call_channel, notice_request, snapshot_message
 from paygate.services.ports import RECONNECTED
 from paygate.settings import Settings
 from paygate.web.auth import runtime

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from paygate.domain.refunds import LABELS, NOTE_MAX, Reason
-from paygate.services.notices import RequestView
-from paygate.services.refund_views import RefundOverview, RefundView
+from paygate.services.payments.views import RequestView
+from paygate.services.refunds.views import RefundOverview, RefundView
 from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 from paygate.web.payments import PaymentRequestOut
@@ -41,21 +41,8 @@ class RefundCreate(RequestModel):
         return value
 
 
-class RefundOut(BaseModel):
-    id: str
-    stripe_refund_id: str | None
-    amount: int
-    currency: str
-    amount_display: str
-    reason: str
-    reason_label: str
-    note: str
-    status: str = Field(description="pending (waiting for Stripe), succeeded or failed")
-    source: str = Field(description="paygate, or stripe for one made at Stripe")
-    made_by: str
-    error: str | None
-    created_at: datetime
-    succeeded_at: datetime | None
+class RefundOut(RefundView):
+    """A refund over the API: the staff view's fields, so the two cannot drift."""
 
 
 class ReasonOut(BaseModel):
@@ -94,12 +81,7 @@ class PayLinkOut(BaseModel):
 
 
 def refund_out(view: RefundView) -> RefundOut:
-    return RefundOut(
-        id=view.id, stripe_refund_id=view.stripe_refund_id, amount=view.amount,
-        currency=view.currency, amount_display=view.amount_display, reason=view.reason,
-        reason_label=view.reason_label, note=view.note, status=view.status,
-        source=view.source, made_by=view.actor_name, error=view.error,
-        created_at=view.created_at, succeeded_at=view.succeeded_at)
+    return RefundOut(**dict(view))
 
 
 def refunds_out(overview: RefundOverview) -> RefundsOut:

@@ -9,7 +9,7 @@ import httpx
 
 from paygate.app import create_app
 from paygate.domain.principals import Role
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from tests.admin.conftest import admin_client, csrf_of, seed
 from tests.conftest import SECRET_KEY, Stack, make_settings, mint
 from tests.servers import serve_asgi

@@ -45,7 +45,8 @@ def test_three_payments_in_one_call_with_a_decline_and_3d_secure(
     you.get_by_label("Email for your receipt").fill("pat@example.com")
     enter_card(patient, "4000 0000 0000 0002")
     you.get_by_role("button", name="Pay $30.00").click()
-    expect(you.get_by_test_id("pay-error")).to_have_text("Your card was declined.")
+    expect(you.get_by_test_id("pay-error")).to_have_text(
+        "The payment did not go through: Your card was declined.")
     card_form(patient).get_by_label("Card number").fill("4242 4242 4242 4242")
     you.get_by_role("button", name="Pay $30.00").click()
     expect(you.get_by_role("status", name="Payment successful")).to_contain_text("$30.00")

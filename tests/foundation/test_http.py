@@ -10,7 +10,7 @@ import pytest
 
 from paygate.app import create_app
 from paygate.domain.principals import Role
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from tests.conftest import make_settings, mint
 from tests.servers import serve_asgi
 

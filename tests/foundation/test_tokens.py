@@ -8,7 +8,7 @@ import pytest
 
 from paygate.domain.errors import InvalidInput, InvalidToken, TokenExpired
 from paygate.domain.principals import Role
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from tests.conftest import SECRET_KEY, mint
 
 

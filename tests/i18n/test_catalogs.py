@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from paygate import i18n
 from paygate.domain.errors import UnsupportedCurrency
 from paygate.domain.money import SUPPORTED, Money, exponent
-from paygate.services.receipts import ReceiptFacts, ReceiptWriter
+from paygate.services.payments.receipts import ReceiptFacts, ReceiptWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = i18n.LOCALE_DIR

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from paygate.domain.money import Money
 from paygate.domain.refunds import Reason
-from paygate.services.refund_receipts import RefundFacts, RefundReceiptWriter
+from paygate.services.refunds.receipts import RefundFacts, RefundReceiptWriter
 
 
 def facts(locale: str | None, refunded: int = 2000, reason: Reason = Reason.DUPLICATE

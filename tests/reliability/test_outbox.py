@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from paygate.adapters.smtp import SmtpTransport
-from paygate.services.outbox import Draft, Outbox
+from paygate.services.mail.outbox import Draft, Outbox
 from paygate.store.database import Database, upgrade_async
 from paygate.store.models import OutboxEmail
 from tests.mailbox import MailServer

@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from paygate.demo.seed import ClinicSeed, seed_clinic
 from paygate.sandbox.app import create_sandbox_app
 from paygate.sandbox.config import SandboxConfig
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from paygate.store.database import Database, upgrade
 from paygate.store.models import Base, PaymentRequest, WebhookEvent
 from tests.conftest import SECRET_KEY, STRIPE_CLIENT_ID, STRIPE_PUBLISHABLE, STRIPE_SECRET, mint

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from paygate.runtime import Runtime
-from paygate.services.reconciliation import PassReport
+from paygate.services.webhooks.reconciler import PassReport
 from paygate.settings import Settings
 from paygate.store.database import Database
 from paygate.store.models import PaymentRequest, PaymentRequestEvent, WebhookEvent

@@ -97,3 +97,27 @@ def test_stripe_refusing_our_key_or_the_account_is_a_clear_error(
     limited = ask(clinician)
     assert (limited.status_code, limited.json()) == (503, {"error": UNAVAILABLE})
     assert intents_on(stack, clinic.account) == []
+
+
+def test_a_cancel_stripe_refuses_for_another_reason_says_so_and_the_request_stays_open(
+        login: Login, stack: Stack, clinic: Clinic) -> None:
+    clinician = login("clinician")
+    created = ask(clinician).json()
+    [intent] = intents_on(stack, clinic.account)
+    # Stripe refuses the cancel, not because the intent already finished (that is read
+    # from Stripe and shown), but because of the request itself.
+    sandbox_faults(stack, api=[{
+        "method": "POST", "path": f"/v1/payment_intents/{intent.id}/cancel", "status": 400,
+        "error": {"type": "invalid_request_error", "code": "parameter_unknown",
+                  "param": "cancellation_reason",
+                  "message": "Received unknown parameter: cancellation_reason"}}])
+    refused = clinician.post(f"/api/v1/payment-requests/{created['id']}/cancel")
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["message"] == (
+        "Received unknown parameter: cancellation_reason")
+    assert [r["status"] for r in listed(clinician)] == ["requested"]
+
+    again = clinician.post(f"/api/v1/payment-requests/{created['id']}/cancel")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "cancelled"
+    assert [r["status"] for r in listed(clinician)] == ["cancelled"]

@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from bench import procs
 from paygate.demo.seed import ClinicSeed, seed_clinic
-from paygate.services.tokens import TokenSigner
+from paygate.services.auth.tokens import TokenSigner
 from paygate.store.database import Database
 from tests.conftest import (
     SECRET_KEY,

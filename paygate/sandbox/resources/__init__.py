@@ -1,10 +1,13 @@
-"""API endpoints, each declared with its method, path, and the SDK params class it takes."""
+"""API endpoints, each declared with its method, path, and the SDK params class it takes.
+
+Each resource module returns its list (`endpoints()`, as a Starlette app lists its routes);
+`Endpoints.build()` gathers them when a sandbox app is created, so importing a module
+registers nothing."""
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,40 +29,47 @@ class Endpoint:
     status: int = 200
 
 
-ENDPOINTS: list[Endpoint] = []
-
-
-def route(
-    method: str, path: str, params: str, *, publishable: bool = False,
-    extra: dict[str, Any] | None = None,
-) -> Callable[[Handler], Handler]:
+def route(method: str, path: str, params: str, handler: Handler, *,
+          publishable: bool = False, extra: dict[str, Any] | None = None) -> Endpoint:
     """`/v1/payment_intents/{id}` -> regex with a named group per `{name}`."""
     regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
-
-    def deco(fn: Handler) -> Handler:
-        ENDPOINTS.append(Endpoint(method, regex, params, fn, publishable, extra or {}))
-        return fn
-
-    return deco
+    return Endpoint(method, regex, params, handler, publishable, extra or {})
 
 
-def match(method: str, path: str) -> tuple[Endpoint, dict[str, str]] | bool | None:
-    """The endpoint and its path args; False if the path exists with another method."""
-    seen_path = False
-    for ep in ENDPOINTS:
-        m = ep.pattern.match(path)
-        if m:
-            seen_path = True
-            if ep.method == method:
-                return ep, m.groupdict()
-    return False if seen_path else None
+class Endpoints:
+    """The endpoints one sandbox app answers."""
+
+    def __init__(self, endpoints: Iterable[Endpoint]) -> None:
+        self._all = list(endpoints)
+
+    @classmethod
+    def build(cls) -> Endpoints:
+        from paygate.sandbox.resources import (
+            accounts,
+            charges,
+            events,
+            payment_intents,
+            payment_methods,
+            refunds,
+        )
+
+        return cls(endpoint for module in (accounts, charges, events, payment_intents,
+                                           payment_methods, refunds)
+                   for endpoint in module.endpoints())
+
+    def __iter__(self) -> Iterator[Endpoint]:
+        return iter(self._all)
+
+    def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | bool | None:
+        """The endpoint and its path args; False if the path exists with another method."""
+        seen_path = False
+        for ep in self._all:
+            m = ep.pattern.match(path)
+            if m:
+                seen_path = True
+                if ep.method == method:
+                    return ep, m.groupdict()
+        return False if seen_path else None
 
 
-def load_all() -> None:
-    # Importing registers the endpoints (Python imports each module once).
-    for name in ("accounts", "charges", "events", "payment_intents", "payment_methods",
-                 "refunds"):
-        importlib.import_module(f"paygate.sandbox.resources.{name}")
-
-
-__all__ = ["ENDPOINTS", "Ctx", "Endpoint", "Sandbox", "load_all", "match", "route"]
+__all__ = ["Ctx", "Endpoint", "Endpoints", "Sandbox", "route"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata, changed
 from paygate.sandbox.errors import invalid_request, no_account_access
-from paygate.sandbox.resources import route
+from paygate.sandbox.resources import Endpoint, route
 from paygate.sandbox.state import JSON, new_id, now, rand
 
 COUNTRY_CURRENCY = {
@@ -21,7 +21,6 @@ ONBOARDING_DUE = [
     "business_profile.product_description", "business_profile.support_phone",
     "business_profile.url", "external_account", "tos_acceptance.date", "tos_acceptance.ip",
 ]
-_ADDRESS = dict.fromkeys(("city", "country", "line1", "line2", "postal_code", "state"))
 
 
 def _requirements(due: list[str]) -> JSON:
@@ -141,7 +140,6 @@ def visible_account(sb: Sandbox, ctx: Ctx, acct_id: str) -> JSON:
     return acct
 
 
-@route("POST", "/v1/accounts", "AccountCreateParams")
 def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     if ctx.connected:
         raise invalid_request("You cannot create connected accounts on behalf of a connected "
@@ -158,7 +156,6 @@ def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     return sb.respond(ctx, acct, params)
 
 
-@route("GET", "/v1/accounts", "AccountListParams")
 def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     rows = [a for a in sb.store.accounts()
             if not ctx.connected and sb.store.has_access(a["id"])]
@@ -166,19 +163,16 @@ def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
                      ctx.account)
 
 
-@route("GET", "/v1/account", "AccountRetrieveCurrentParams")
 def retrieve_current(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     acct = sb.store.find(ctx.account)
     assert acct is not None
     return sb.respond(ctx, acct, params)
 
 
-@route("GET", "/v1/accounts/{acct_id}", "AccountRetrieveParams")
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, acct_id: str) -> JSON:
     return sb.respond(ctx, visible_account(sb, ctx, acct_id), params)
 
 
-@route("POST", "/v1/accounts/{acct_id}", "AccountUpdateParams")
 def update(sb: Sandbox, ctx: Ctx, params: JSON, acct_id: str) -> JSON:
     acct = visible_account(sb, ctx, acct_id)
     before = sb.store.snapshot(acct)
@@ -188,7 +182,6 @@ def update(sb: Sandbox, ctx: Ctx, params: JSON, acct_id: str) -> JSON:
     return sb.respond(ctx, acct, params)
 
 
-@route("DELETE", "/v1/accounts/{acct_id}", "AccountDeleteParams")
 def delete(sb: Sandbox, ctx: Ctx, params: JSON, acct_id: str) -> JSON:
     visible_account(sb, ctx, acct_id)
     if acct_id == sb.store.platform_id or ctx.connected:
@@ -198,7 +191,6 @@ def delete(sb: Sandbox, ctx: Ctx, params: JSON, acct_id: str) -> JSON:
     return {"id": acct_id, "object": "account", "deleted": True}
 
 
-@route("POST", "/v1/account_links", "AccountLinkCreateParams")
 def create_link(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     acct = visible_account(sb, ctx, params["account"])
     if ctx.connected:
@@ -215,3 +207,16 @@ def create_link(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     }
     return {"object": "account_link", "created": created, "expires_at": created + 300,
             "url": f"{ctx.base_url}/connect/onboarding/{acct['id']}/{token}"}
+
+
+def endpoints() -> list[Endpoint]:
+    """This resource's endpoints, for the sandbox's API to match requests against."""
+    return [
+        route("POST", "/v1/accounts", "AccountCreateParams", create),
+        route("GET", "/v1/accounts", "AccountListParams", list_),
+        route("GET", "/v1/account", "AccountRetrieveCurrentParams", retrieve_current),
+        route("GET", "/v1/accounts/{acct_id}", "AccountRetrieveParams", retrieve),
+        route("POST", "/v1/accounts/{acct_id}", "AccountUpdateParams", update),
+        route("DELETE", "/v1/accounts/{acct_id}", "AccountDeleteParams", delete),
+        route("POST", "/v1/account_links", "AccountLinkCreateParams", create_link),
+    ]

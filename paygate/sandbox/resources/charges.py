@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from paygate.domain.money import exponent
 from paygate.sandbox.cards import Decline
+from paygate.sandbox.currencies import exponent
 from paygate.sandbox.engine import Ctx, Sandbox
-from paygate.sandbox.resources import route
+from paygate.sandbox.resources import Endpoint, route
 from paygate.sandbox.state import JSON, new_id, now
 
 DAY = 86_400
@@ -153,12 +153,10 @@ def settle(sb: Sandbox, charge: JSON, owner: str, amount: int) -> None:
     charge["balance_transaction"] = txn["id"]
 
 
-@route("GET", "/v1/charges/{ch_id}", "ChargeRetrieveParams")
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, ch_id: str) -> JSON:
     return sb.respond(ctx, sb.get(ctx, "charge", ch_id), params)
 
 
-@route("GET", "/v1/charges", "ChargeListParams")
 def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     rows = sb.store.scan("charge", ctx.account)
     if params.get("payment_intent"):
@@ -167,12 +165,10 @@ def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
                      ctx.account)
 
 
-@route("GET", "/v1/balance_transactions/{txn_id}", "BalanceTransactionRetrieveParams")
 def retrieve_txn(sb: Sandbox, ctx: Ctx, params: JSON, txn_id: str) -> JSON:
     return sb.respond(ctx, sb.get(ctx, "balance_transaction", txn_id), params)
 
 
-@route("GET", "/v1/balance_transactions", "BalanceTransactionListParams")
 def list_txn(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     rows = sb.store.scan("balance_transaction", ctx.account)
     if params.get("source"):
@@ -181,3 +177,14 @@ def list_txn(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
         rows = [r for r in rows if r["type"] == params["type"]]
     return sb.expand(sb.page(rows, params, "/v1/balance_transactions"),
                      params.get("expand") or [], ctx.account)
+
+
+def endpoints() -> list[Endpoint]:
+    """This resource's endpoints, for the sandbox's API to match requests against."""
+    return [
+        route("GET", "/v1/charges/{ch_id}", "ChargeRetrieveParams", retrieve),
+        route("GET", "/v1/charges", "ChargeListParams", list_),
+        route("GET", "/v1/balance_transactions/{txn_id}", "BalanceTransactionRetrieveParams",
+              retrieve_txn),
+        route("GET", "/v1/balance_transactions", "BalanceTransactionListParams", list_txn),
+    ]

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import invalid_request
-from paygate.sandbox.resources import route
+from paygate.sandbox.resources import Endpoint, route
 from paygate.sandbox.state import JSON, new_id, now, rand
 
 
-@route("GET", "/v1/events/{evt_id}", "EventRetrieveParams")
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, evt_id: str) -> JSON:
     return sb.respond(ctx, sb.get(ctx, "event", evt_id), params)
 
 
-@route("GET", "/v1/events", "EventListParams")
 def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     rows = sb.store.scan("event", ctx.account)
     wanted = set(params.get("types") or []) | ({params["type"]} if params.get("type") else set())
@@ -31,7 +29,6 @@ def _platform_only(sb: Sandbox, ctx: Ctx) -> None:
                               "sandbox.")
 
 
-@route("POST", "/v1/webhook_endpoints", "WebhookEndpointCreateParams")
 def create_endpoint(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     _platform_only(sb, ctx)
     if not params["url"].startswith(("http://", "https://")):
@@ -56,12 +53,10 @@ def create_endpoint(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     return {**sb.respond(ctx, endpoint, params), "secret": secret}
 
 
-@route("GET", "/v1/webhook_endpoints/{we_id}", "WebhookEndpointRetrieveParams")
 def retrieve_endpoint(sb: Sandbox, ctx: Ctx, params: JSON, we_id: str) -> JSON:
     return sb.respond(ctx, sb.get(ctx, "webhook_endpoint", we_id), params)
 
 
-@route("POST", "/v1/webhook_endpoints/{we_id}", "WebhookEndpointUpdateParams")
 def update_endpoint(sb: Sandbox, ctx: Ctx, params: JSON, we_id: str) -> JSON:
     endpoint = sb.get(ctx, "webhook_endpoint", we_id)
     for key in ("url", "description", "enabled_events"):
@@ -74,14 +69,28 @@ def update_endpoint(sb: Sandbox, ctx: Ctx, params: JSON, we_id: str) -> JSON:
     return sb.respond(ctx, endpoint, params)
 
 
-@route("GET", "/v1/webhook_endpoints", "WebhookEndpointListParams")
 def list_endpoints(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     return sb.page(sb.store.scan("webhook_endpoint", ctx.account), params,
                    "/v1/webhook_endpoints")
 
 
-@route("DELETE", "/v1/webhook_endpoints/{we_id}", "WebhookEndpointDeleteParams")
 def delete_endpoint(sb: Sandbox, ctx: Ctx, params: JSON, we_id: str) -> JSON:
     sb.get(ctx, "webhook_endpoint", we_id)
     sb.store.remove(we_id)
     return {"id": we_id, "object": "webhook_endpoint", "deleted": True}
+
+
+def endpoints() -> list[Endpoint]:
+    """This resource's endpoints, for the sandbox's API to match requests against."""
+    return [
+        route("GET", "/v1/events/{evt_id}", "EventRetrieveParams", retrieve),
+        route("GET", "/v1/events", "EventListParams", list_),
+        route("POST", "/v1/webhook_endpoints", "WebhookEndpointCreateParams", create_endpoint),
+        route("GET", "/v1/webhook_endpoints/{we_id}", "WebhookEndpointRetrieveParams",
+              retrieve_endpoint),
+        route("POST", "/v1/webhook_endpoints/{we_id}", "WebhookEndpointUpdateParams",
+              update_endpoint),
+        route("GET", "/v1/webhook_endpoints", "WebhookEndpointListParams", list_endpoints),
+        route("DELETE", "/v1/webhook_endpoints/{we_id}", "WebhookEndpointDeleteParams",
+              delete_endpoint),
+    ]

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import hmac
 
-from paygate.domain.money import (
+from paygate.sandbox.cards import AUTH_FAILED_MESSAGE, Behaviour, Decline, parse_behaviour
+from paygate.sandbox.currencies import (
+    CURRENCIES,
     MAXIMUM_AMOUNT,
-    MINIMUM_CHARGE,
-    SUPPORTED,
     THREE_DECIMAL,
-    ZERO_DECIMAL,
     exponent,
     minimum_charge,
 )
-from paygate.sandbox.cards import AUTH_FAILED_MESSAGE, Behaviour, Decline, parse_behaviour
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import DOC_BASE, StripeError, invalid_request, unexpected_state
-from paygate.sandbox.resources import charges, payment_methods, route
+from paygate.sandbox.resources import Endpoint, charges, payment_methods, route
 from paygate.sandbox.state import JSON, new_id, now, rand
 
-CURRENCIES = SUPPORTED | frozenset(MINIMUM_CHARGE) | ZERO_DECIMAL | THREE_DECIMAL
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "$", "aud": "$",
            "nzd": "$", "sgd": "$", "hkd": "$", "mxn": "$", "inr": "₹", "krw": "₩"}
 CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation",
@@ -118,7 +115,6 @@ def _types(params: JSON) -> tuple[list[str], JSON | None]:
                                                                           "always")}
 
 
-@route("POST", "/v1/payment_intents", "PaymentIntentCreateParams")
 def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     currency = check_currency(params["currency"])
     check_amount(params["amount"], currency)
@@ -333,20 +329,16 @@ def _by_secret(sb: Sandbox, ctx: Ctx, pi_id: str, params: JSON) -> JSON:
     return pi
 
 
-@route("GET", "/v1/payment_intents/{pi_id}", "PaymentIntentRetrieveParams", publishable=True)
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     return sb.respond(ctx, _by_secret(sb, ctx, pi_id, params), params)
 
 
-@route("POST", "/v1/payment_intents/{pi_id}/confirm", "PaymentIntentConfirmParams",
-       publishable=True, extra={"client_secret": None})
 def confirm(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi = _by_secret(sb, ctx, pi_id, params)
     confirm_intent(sb, ctx, pi, params)
     return sb.respond(ctx, pi, params)
 
 
-@route("POST", "/v1/payment_intents/{pi_id}", "PaymentIntentUpdateParams")
 def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi = sb.get(ctx, "payment_intent", pi_id)
     if set(params) - ALWAYS_UPDATABLE and pi["status"] not in CONFIRMABLE:
@@ -369,7 +361,6 @@ def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     return sb.respond(ctx, pi, params)
 
 
-@route("POST", "/v1/payment_intents/{pi_id}/cancel", "PaymentIntentCancelParams")
 def cancel(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi = sb.get(ctx, "payment_intent", pi_id)
     if pi["status"] not in CANCELABLE:
@@ -389,7 +380,6 @@ def cancel(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     return sb.respond(ctx, pi, params)
 
 
-@route("POST", "/v1/payment_intents/{pi_id}/capture", "PaymentIntentCaptureParams")
 def capture(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi = sb.get(ctx, "payment_intent", pi_id)
     if pi["status"] != "requires_capture":
@@ -415,8 +405,22 @@ def capture(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     return sb.respond(ctx, pi, params)
 
 
-@route("GET", "/v1/payment_intents", "PaymentIntentListParams")
 def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     rows = sb.store.scan("payment_intent", ctx.account)
     return sb.expand(sb.page(rows, params, "/v1/payment_intents"), params.get("expand") or [],
                      ctx.account)
+
+
+def endpoints() -> list[Endpoint]:
+    """This resource's endpoints, for the sandbox's API to match requests against."""
+    return [
+        route("POST", "/v1/payment_intents", "PaymentIntentCreateParams", create),
+        route("GET", "/v1/payment_intents/{pi_id}", "PaymentIntentRetrieveParams",
+              retrieve, publishable=True),
+        route("POST", "/v1/payment_intents/{pi_id}/confirm", "PaymentIntentConfirmParams",
+              confirm, publishable=True, extra={"client_secret": None}),
+        route("POST", "/v1/payment_intents/{pi_id}", "PaymentIntentUpdateParams", update),
+        route("POST", "/v1/payment_intents/{pi_id}/cancel", "PaymentIntentCancelParams", cancel),
+        route("POST", "/v1/payment_intents/{pi_id}/capture", "PaymentIntentCaptureParams", capture),
+        route("GET", "/v1/payment_intents", "PaymentIntentListParams", list_),
+    ]

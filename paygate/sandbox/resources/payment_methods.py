@@ -7,7 +7,7 @@ import time
 from paygate.sandbox.cards import TEST_PAYMENT_METHODS, CardFacts, inspect_card
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import invalid_request, resource_missing
-from paygate.sandbox.resources import route
+from paygate.sandbox.resources import Endpoint, route
 from paygate.sandbox.state import JSON, new_id, now
 
 RAW_CARD_MESSAGE = (
@@ -112,7 +112,6 @@ def from_data(sb: Sandbox, ctx: Ctx, data: JSON, param: str) -> JSON:
     return sb.store.add(pm, ctx.account, private)
 
 
-@route("POST", "/v1/payment_methods", "PaymentMethodCreateParams", publishable=True)
 def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     if params.get("payment_method"):
         raise invalid_request("Cloning PaymentMethods is not supported by this sandbox.",
@@ -121,6 +120,13 @@ def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     return sb.respond(ctx, pm, params)
 
 
-@route("GET", "/v1/payment_methods/{pm_id}", "PaymentMethodRetrieveParams")
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, pm_id: str) -> JSON:
     return sb.respond(ctx, sb.get(ctx, "payment_method", pm_id), params)
+
+
+def endpoints() -> list[Endpoint]:
+    """This resource's endpoints, for the sandbox's API to match requests against."""
+    return [
+        route("POST", "/v1/payment_methods", "PaymentMethodCreateParams", create, publishable=True),
+        route("GET", "/v1/payment_methods/{pm_id}", "PaymentMethodRetrieveParams", retrieve),
+    ]

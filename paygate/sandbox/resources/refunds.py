@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import invalid_request
-from paygate.sandbox.resources import charges, route
+from paygate.sandbox.resources import Endpoint, charges, route
 from paygate.sandbox.resources.payment_intents import _major
 from paygate.sandbox.state import JSON, new_id, now, rand
 
@@ -24,7 +24,6 @@ def _charge_for(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     return charge
 
 
-@route("POST", "/v1/refunds", "RefundCreateParams")
 def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     charge = _charge_for(sb, ctx, params)
     cur = charge["currency"]
@@ -77,12 +76,10 @@ def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     return sb.respond(ctx, refund, params)
 
 
-@route("GET", "/v1/refunds/{re_id}", "RefundRetrieveParams")
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, re_id: str) -> JSON:
     return sb.respond(ctx, sb.get(ctx, "refund", re_id), params)
 
 
-@route("POST", "/v1/refunds/{re_id}", "RefundUpdateParams")
 def update(sb: Sandbox, ctx: Ctx, params: JSON, re_id: str) -> JSON:
     refund = sb.get(ctx, "refund", re_id)
     if "metadata" in params:
@@ -90,7 +87,6 @@ def update(sb: Sandbox, ctx: Ctx, params: JSON, re_id: str) -> JSON:
     return sb.respond(ctx, refund, params)
 
 
-@route("GET", "/v1/refunds", "RefundListParams")
 def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     rows = sb.store.scan("refund", ctx.account)
     for key in ("charge", "payment_intent"):
@@ -98,3 +94,13 @@ def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
             rows = [r for r in rows if r[key] == params[key]]
     return sb.expand(sb.page(rows, params, "/v1/refunds"), params.get("expand") or [],
                      ctx.account)
+
+
+def endpoints() -> list[Endpoint]:
+    """This resource's endpoints, for the sandbox's API to match requests against."""
+    return [
+        route("POST", "/v1/refunds", "RefundCreateParams", create),
+        route("GET", "/v1/refunds/{re_id}", "RefundRetrieveParams", retrieve),
+        route("POST", "/v1/refunds/{re_id}", "RefundUpdateParams", update),
+        route("GET", "/v1/refunds", "RefundListParams", list_),
+    ]

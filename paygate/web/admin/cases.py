@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from paygate.domain.cases import OPEN_STATUSES
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.principals import Principal, Role
-from paygate.services.cases import RequestInput
+from paygate.services.clinics.cases import RequestInput
 from paygate.web.admin.session import admin_principal, checked_form, field, redirect, render
 from paygate.web.auth import runtime
 
@@ -147,8 +148,8 @@ async def console(request: Request) -> Response:
     who = await admin_principal(request)
     who.require_role(Role.OPERATOR)
     cases = await runtime(request).cases.list_for(who)
-    open_cases = [c for c in cases if c.case.status in ("open", "in_progress")]
-    closed = [c for c in cases if c.case.status not in ("open", "in_progress")]
+    open_cases = [c for c in cases if c.case.status in OPEN_STATUSES]
+    closed = [c for c in cases if c.case.status not in OPEN_STATUSES]
     return render(request, "admin/operator.html", who, {
         "open_cases": open_cases, "closed_cases": closed[:20], "section": "operator"})
 

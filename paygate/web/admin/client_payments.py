@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.money import SUPPORTED
-from paygate.services.clinics import ClinicSettingsInput
+from paygate.services.clinics.service import ClinicSettingsInput
 from paygate.web.admin.session import (
     admin_principal,
     checked_form,

@@ -14,7 +14,7 @@ from paygate import i18n
 from paygate.domain.errors import DomainError, InvalidInput
 from paygate.domain.money import Money
 from paygate.domain.principals import Principal
-from paygate.domain.refunds import LABELS
+from paygate.domain.refunds import LABELS, RefundStatus
 from paygate.web.admin.reports import STATUS_LABELS
 from paygate.web.admin.session import admin_principal, checked_form, field, redirect, render
 from paygate.web.auth import runtime
@@ -23,8 +23,8 @@ from paygate.web.errors import status_for
 STATUS_TEXT = {s.value: label for s, label in STATUS_LABELS.items()}
 NOTICES = {"refunded": "Refund made. The patient gets an email with its details, if they "
                        "gave an address for their receipt."}
-REFUND_STATUS = {"pending": "Waiting for Stripe", "succeeded": "Refunded",
-                 "failed": "Failed"}
+REFUND_STATUS = {RefundStatus.PENDING: "Waiting for Stripe", RefundStatus.SUCCEEDED: "Refunded",
+                 RefundStatus.FAILED: "Failed"}
 
 
 def _money(amount: int, currency: str) -> str:

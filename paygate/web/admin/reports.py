@@ -21,7 +21,7 @@ from paygate.domain.money import Money
 from paygate.domain.payment_requests import Status
 from paygate.domain.principals import Principal, Role
 from paygate.resources import resource_dir
-from paygate.services.reports import (
+from paygate.services.reports.service import (
     SETTLED_FILTER,
     TABLE_LIMIT,
     Report,

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from paygate.domain.errors import Forbidden, InvalidInput, NotAuthenticated
+from paygate.domain.errors import Forbidden, NotAuthenticated
 from paygate.domain.principals import ADMIN_ROLES, Principal
 from paygate.web.api import check_form
 from paygate.web.auth import runtime
@@ -137,12 +137,6 @@ async def logout(request: Request) -> Response:
     response.delete_cookie(COOKIE, path="/admin", httponly=True, samesite="lax",
                            secure=runtime(request).settings.secure_cookies)
     return response
-
-
-def require_text(value: str, message: str, field_name: str) -> str:
-    if not value.strip():
-        raise InvalidInput(message, field=field_name)
-    return value.strip()
 
 
 def routes() -> list[Route]:

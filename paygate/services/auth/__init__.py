@@ -1,0 +1,1 @@
+"""Who is calling: launch and access tokens, and the sessions they are exchanged for."""

@@ -1,0 +1,282 @@
+"""Clinics, the add-on's enablement and the clinic's linked Stripe account. (issue 4)
+
+Who may manage which clinic, what Configure > Client Payments shows, the Stripe Connect
+OAuth round trip (state signed, bound to the admin session, used once) and paygate-side
+settings. Linking itself lives in paygate.services.clinics.stripe_links."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from paygate.domain.cases import OPEN_STATUSES
+from paygate.domain.errors import (
+    AddonNotEnabled,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PaymentProviderError,
+)
+from paygate.domain.money import normalize_currency
+from paygate.domain.principals import Principal, Role
+from paygate.services.auth.tokens import STATE_SALT, TokenSigner
+from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
+from paygate.services.mail.outbox import Outbox
+from paygate.services.payments.service import PaymentService
+from paygate.services.ports import PaymentGateway
+from paygate.services.webhooks.inbox import WebhookService
+from paygate.settings import Settings
+from paygate.store.database import Database, utcnow
+from paygate.store.models import (
+    CaseClinic,
+    Clinic,
+    EnablementCase,
+    Organisation,
+    StripeAccountLink,
+    UsedLaunchToken,
+)
+
+STATE_MAX_AGE = 15 * 60
+
+
+@dataclass(frozen=True)
+class ClinicOverview:
+    """Everything Configure > Client Payments shows for one clinic."""
+
+    clinic: Clinic
+    latest_case: EnablementCase | None
+    link: StripeAccountLink | None       # the active link
+    revoked: StripeAccountLink | None    # the last link, when Stripe's side revoked it
+    history: Sequence[StripeAccountLink]
+
+    @property
+    def addon(self) -> str:
+        if self.clinic.addon_enabled:
+            return "enabled"
+        if self.latest_case is not None and self.latest_case.status in OPEN_STATUSES:
+            return "requested"
+        return "not_enabled"
+
+
+@dataclass(frozen=True)
+class ClinicSettingsInput:
+    display_name: str
+    default_currency: str
+    reply_to: str
+    share_description: bool
+
+
+@dataclass(frozen=True)
+class ClinicRow:
+    clinic: Clinic
+    link: StripeAccountLink | None
+
+
+class ClinicService:
+    def __init__(self, db: Database, gateway: PaymentGateway | None, outbox: Outbox,
+                 settings: Settings, payments: PaymentService) -> None:
+        self._db = db
+        self._gateway = gateway
+        self._outbox = outbox
+        self._settings = settings
+        self._payments = payments
+        self._links = StripeLinks(db, gateway, payments)
+        self._state = TokenSigner(settings.secret_key).serializer(STATE_SALT)
+
+    def register_webhooks(self, webhooks: WebhookService) -> None:
+        """Register handlers for account.updated / account.application.deauthorized."""
+        self._links.register_webhooks(webhooks)
+
+    # -- who may see what ---------------------------------------------------------------
+    async def note_admin_login(self, who: Principal) -> None:
+        """Remember the organisation and (for a clinic admin) the clinic from the claims."""
+        if who.role is Role.OPERATOR and not who.org_id:
+            return
+        async with self._db.transaction() as tx:
+            await ensure_org(tx, who.org_id)
+            if who.role is Role.CLINIC_ADMIN and who.clinic_id:
+                await ensure_clinic(tx, who.org_id, who.clinic_id, None)
+
+    async def clinics_for(self, who: Principal) -> list[ClinicRow]:
+        query = select(Clinic).order_by(Clinic.org_id, Clinic.name, Clinic.id)
+        if who.role is Role.ORG_ADMIN:
+            query = query.where(Clinic.org_id == who.org_id)
+        elif who.role is Role.CLINIC_ADMIN:
+            query = query.where(Clinic.org_id == who.org_id, Clinic.id == who.clinic_id)
+        elif who.role is not Role.OPERATOR:
+            raise Forbidden("Only clinic admins, org admins and operators manage clinics.")
+        async with self._db.sessions() as tx:
+            clinics = list((await tx.scalars(query)).all())
+            links = {row.clinic_id: row for row in (await tx.scalars(
+                select(StripeAccountLink).where(StripeAccountLink.active.is_(True)))).all()}
+        return [ClinicRow(c, links.get(c.id)) for c in clinics]
+
+    async def clinic(self, who: Principal, clinic_id: str) -> Clinic:
+        async with self._db.sessions() as tx:
+            return await self._allowed(tx, who, clinic_id)
+
+    async def _allowed(self, tx: AsyncSession, who: Principal, clinic_id: str) -> Clinic:
+        clinic = await tx.get(Clinic, clinic_id)
+        if clinic is None:
+            if who.role is Role.OPERATOR or who.role is Role.ORG_ADMIN:
+                raise NotFound(f"paygate does not know a clinic {clinic_id!r}.")
+            raise Forbidden("You cannot manage this clinic.")
+        who.require_clinic_admin(clinic.org_id, clinic.id)
+        return clinic
+
+    async def overview(self, who: Principal, clinic_id: str) -> ClinicOverview:
+        async with self._db.sessions() as tx:
+            clinic = await self._allowed(tx, who, clinic_id)
+            case = await tx.scalar(
+                select(EnablementCase).join(CaseClinic, CaseClinic.case_id == EnablementCase.id)
+                .where(CaseClinic.clinic_id == clinic_id,
+                       EnablementCase.org_id == clinic.org_id)
+                .order_by(EnablementCase.id.desc()).limit(1))
+            history = list((await tx.scalars(
+                select(StripeAccountLink).where(StripeAccountLink.clinic_id == clinic_id)
+                .order_by(StripeAccountLink.id.desc()).limit(10))).all())
+        active = next((h for h in history if h.active), None)
+        revoked = None
+        if active is None and history and history[0].unlink_reason == REVOKED:
+            revoked = history[0]
+        return ClinicOverview(clinic, case, active, revoked, history)
+
+    # -- Stripe Connect OAuth -----------------------------------------------------------
+    async def begin_link(self, who: Principal, clinic_id: str, redirect_uri: str) -> str:
+        """The Stripe consent URL, with a state bound to this admin session and clinic."""
+        gateway = self._links.gateway()
+        clinic = await self.clinic(who, clinic_id)
+        if not clinic.addon_enabled:
+            raise AddonNotEnabled("The Payment Gateway add-on is not enabled for this clinic "
+                                  "yet; request it first.")
+        if not self._settings.stripe_client_id:
+            raise PaymentProviderError("paygate has no Stripe Connect client id "
+                                       "(PAYGATE_STRIPE_CLIENT_ID).")
+        state = self._state.dumps({"sid": who.session_id, "clinic": clinic.id,
+                                   "nonce": secrets.token_urlsafe(16)})
+        return gateway.authorize_url(state, redirect_uri)
+
+    async def finish_link(self, who: Principal, state: str, code: str | None,
+                          error: str | None) -> tuple[str, bool]:
+        """Handle Stripe's redirect. Returns (clinic id, linked?); a Deny links nothing.
+        The state is checked and burnt first, so a forged or replayed one changes nothing."""
+        clinic_id = await self._burn_state(who, state)
+        if error or not code:
+            return clinic_id, False
+        gateway = self._links.gateway()
+        account_id = await gateway.exchange_oauth_code(code)
+        await self.link_account(clinic_id, account_id, who.name or who.user_id)
+        return clinic_id, True
+
+    async def _burn_state(self, who: Principal, state: str) -> str:
+        failed = InvalidInput("The answer from Stripe could not be verified, so nothing was "
+                              "linked. Start again from Go to Stripe.")
+        try:
+            data = self._state.loads(state, max_age=STATE_MAX_AGE)
+        except SignatureExpired:
+            raise InvalidInput("The Stripe sign-in took too long, so nothing was linked. "
+                               "Start again from Go to Stripe.") from None
+        except BadSignature:
+            raise failed from None
+        if not isinstance(data, dict) or data.get("sid") != who.session_id:
+            raise failed
+        clinic_id, nonce = str(data.get("clinic", "")), str(data.get("nonce", ""))
+        await self.clinic(who, clinic_id)
+        # Spent states are remembered beside spent launch tokens (same one-use idea).
+        try:
+            async with self._db.transaction() as tx:
+                tx.add(UsedLaunchToken(jti=f"oauth:{nonce}", expires_at=utcnow()
+                                       + timedelta(seconds=STATE_MAX_AGE)))
+        except IntegrityError:
+            raise Conflict("This Stripe answer was already used; nothing more was "
+                           "linked.") from None
+        return clinic_id
+
+    # -- linking, unlinking -------------------------------------------------------------
+    async def link_account(self, clinic_id: str, account_id: str,
+                           linked_by: str) -> StripeAccountLink:
+        return await self._links.link(clinic_id, account_id, linked_by)
+
+    async def unlink(self, who: Principal, clinic_id: str) -> StripeAccountLink:
+        await self.clinic(who, clinic_id)
+        return await self.unlink_clinic(clinic_id, who, REMOVED)
+
+    async def unlink_clinic(self, clinic_id: str, who: Principal | None,
+                            reason: str = REMOVED) -> StripeAccountLink:
+        return await self._links.unlink(clinic_id, who, reason)
+
+    async def refresh(self, who: Principal, clinic_id: str) -> None:
+        await self.clinic(who, clinic_id)
+        await self._links.refresh(clinic_id)
+
+    async def save_settings(self, who: Principal, clinic_id: str,
+                            form: ClinicSettingsInput) -> None:
+        currency = normalize_currency(form.default_currency)
+        name = form.display_name.strip()
+        reply_to = form.reply_to.strip()
+        if len(name) > 200:
+            raise InvalidInput("The name shown to patients is at most 200 characters.",
+                               field="display_name")
+        if reply_to and (len(reply_to) > 320 or not _looks_like_email(reply_to)):
+            raise InvalidInput("The reply-to address must be an email address like "
+                               "billing@clinic.example.", field="reply_to")
+        async with self._db.transaction() as tx:
+            clinic = await self._allowed(tx, who, clinic_id)
+            clinic.display_name = name or None
+            clinic.default_currency = currency
+            clinic.reply_to = reply_to or None
+            clinic.share_description = form.share_description
+
+    # -- provisioning (operators, CLI) --------------------------------------------------
+    async def enable(self, org_id: str, clinic_id: str, name: str | None) -> Clinic:
+        async with self._db.transaction() as tx:
+            await ensure_org(tx, org_id)
+            clinic = await ensure_clinic(tx, org_id, clinic_id, name)
+            if name and name.strip():
+                clinic.name = name.strip()[:200]
+            if not clinic.addon_enabled:
+                clinic.addon_enabled, clinic.enabled_at = True, utcnow()
+        return clinic
+
+    async def all_clinics(self) -> list[ClinicRow]:
+        return await self.clinics_for(Principal(user_id="cli", name="paygate CLI",
+                                                role=Role.OPERATOR, org_id=""))
+
+
+async def ensure_org(tx: AsyncSession, org_id: str) -> Organisation:
+    org = await tx.get(Organisation, org_id)
+    if org is None:
+        org = Organisation(id=org_id, name=org_id, created_at=utcnow())
+        tx.add(org)
+        await tx.flush()
+    return org
+
+
+async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
+                        name: str | None) -> Clinic:
+    """The clinic row, created if new (its name is its id until someone names it)."""
+    clinic = await tx.get(Clinic, clinic_id)
+    if clinic is not None and clinic.org_id != org_id:
+        raise Conflict(f"Clinic {clinic_id!r} belongs to another organisation.")
+    if clinic is None:
+        clinic = Clinic(id=clinic_id, org_id=org_id, name=name or clinic_id,
+                        addon_enabled=False, default_currency="usd",
+                        share_description=False, created_at=utcnow())
+        tx.add(clinic)
+        await tx.flush()
+    elif name and name.strip() and clinic.name in ("", clinic.id):
+        clinic.name = name.strip()
+    return clinic
+
+
+def _looks_like_email(value: str) -> bool:
+    local, at, domain = value.partition("@")
+    return bool(at and local and "." in domain and " " not in value)

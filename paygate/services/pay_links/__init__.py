@@ -1,0 +1,1 @@
+"""Pay by link: the email with a payment link, and the session the link opens."""

@@ -1,0 +1,1 @@
+"""Payment reports: a clinic's or an organisation's payments, filtered, with totals."""
