@@ -21,7 +21,9 @@ _SECRETS = re.compile(
     r"|\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
     r"|\b[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}\b"
     r"|(?i:(bearer\s+))[A-Za-z0-9_\-.]+")
-_DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# A card number stands alone: digits glued to letters are part of an id (a request id's
+# hex "d4242...d"), not a card.
+_DIGIT_RUN = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-]?\w)")
 _NOT_DIGIT = re.compile(r"\D")
 
 

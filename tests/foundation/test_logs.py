@@ -25,6 +25,25 @@ def test_redact_keeps_ordinary_numbers() -> None:
         "amount 1250 for 12 items, id 1234567890123"
 
 
+@pytest.mark.parametrize("token", [
+    "d4242424242424242d", "pr_9f4242424242424242ab", "req-4242424242424242x",
+    "4242424242424242abc", "evt_1A4242424242424242",
+])
+def test_redact_keeps_ids_whose_digits_look_like_a_card(token: str) -> None:
+    # A Luhn-valid run inside a longer id is part of the id, not a card number.
+    assert redact(f"request {token} was paid") == f"request {token} was paid"
+
+
+@pytest.mark.parametrize("line", [
+    "card 4242424242424242.", "pan=4242 4242 4242 4242, then", "(4000-0025-0000-3155)",
+    "4242424242424242", "number:378282246310005;",
+])
+def test_redact_still_finds_card_numbers_beside_punctuation(line: str) -> None:
+    redacted = redact(line)
+    assert "[redacted-pan]" in redacted
+    assert not any(card in redacted for card in ("4242", "3155", "8282"))
+
+
 def test_log_lines_are_json_and_redacted(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("paygate.test")
     record = logger.makeRecord("paygate.test", logging.INFO, __file__, 1,
