@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from paygate.logs import JsonFormatter, RedactingFilter, log_event, redact
+from paygate.logs import JsonFormatter, LibraryFilter, RedactingFilter, log_event, redact
 
 
 @pytest.mark.parametrize("secret", [
@@ -54,3 +54,18 @@ def test_log_lines_are_json_and_redacted(caplog: pytest.LogCaptureFixture) -> No
     assert "4242424242424242" not in line["msg"] and line["amount"] == "1250"
     assert "sk_test_123abc" not in json.dumps(line)
     log_event(logger, "still works", amount=5)
+
+
+def record(name: str, level: int) -> logging.LogRecord:
+    return logging.getLogger(name).makeRecord(name, level, __file__, 1, "x", (), None)
+
+
+def test_libraries_are_held_to_their_own_level_unless_asked() -> None:
+    held, asked = LibraryFilter("WARNING"), LibraryFilter("DEBUG")
+    assert held.filter(record("paygate.outbox", logging.DEBUG))
+    assert not held.filter(record("aiosqlite", logging.DEBUG))
+    assert not held.filter(record("stripe", logging.INFO))
+    assert held.filter(record("stripe", logging.WARNING))
+    assert held.filter(record("uvicorn.error", logging.INFO))  # started, stopped
+    assert not held.filter(record("uvicorn.error", logging.DEBUG))
+    assert asked.filter(record("aiosqlite", logging.DEBUG))
