@@ -20,6 +20,7 @@ from paygate.domain.cases import (
     check_rating,
     parse_case_number,
 )
+from paygate.domain.emails import address_or_none, one_line
 from paygate.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paygate.domain.principals import Principal, Role
 from paygate.services.clinics import ensure_clinic, ensure_org
@@ -126,6 +127,7 @@ class CaseService:
         if who.role not in (Role.CLINIC_ADMIN, Role.ORG_ADMIN):
             raise Forbidden("Enablement requests are filed by clinic or org admins.")
         reason, contact = _text(form.reason, "reason"), form.contact.strip()
+        one_line(contact, field="contact", what="The contact")
         if not contact:
             raise InvalidInput("Tell us how to reach you (email or phone).", field="contact")
         if len(contact) > 320:
@@ -160,7 +162,7 @@ class CaseService:
             case = EnablementCase(
                 org_id=who.org_id, status=CaseStatus.OPEN.value, reason=reason,
                 contact=contact, requester_id=who.user_id, requester_name=who.name,
-                requester_email=who.email or (contact if "@" in contact else None),
+                requester_email=address_or_none(who.email) or address_or_none(contact),
                 requester_role=who.role.value, created_at=now, updated_at=now,
                 follows_up_id=earlier.id if earlier else None)
             tx.add(case)
@@ -295,6 +297,7 @@ def _clean_clinics(clinics: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         if len(cid) > 64 or any(ch.isspace() for ch in cid):
             raise InvalidInput(f"{cid!r} is not a clinic id (no spaces, at most 64 "
                                "characters).", field="clinics")
+        one_line(name, field="new_clinic_name", what="The clinic's name")
         seen.setdefault(cid, name.strip()[:200])
     if not seen:
         raise InvalidInput("Choose at least one clinic.", field="clinics")

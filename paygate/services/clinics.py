@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from paygate.domain.emails import one_line, parse_address
 from paygate.domain.errors import (
     AddonNotEnabled,
     Conflict,
@@ -219,14 +220,16 @@ class ClinicService:
     async def save_settings(self, who: Principal, clinic_id: str,
                             form: ClinicSettingsInput) -> None:
         currency = normalize_currency(form.default_currency)
-        name = form.display_name.strip()
+        name = one_line(form.display_name.strip(), field="display_name",
+                        what="The name shown to patients")
         reply_to = form.reply_to.strip()
         if len(name) > 200:
             raise InvalidInput("The name shown to patients is at most 200 characters.",
                                field="display_name")
-        if reply_to and (len(reply_to) > 320 or not _looks_like_email(reply_to)):
-            raise InvalidInput("The reply-to address must be an email address like "
-                               "billing@clinic.example.", field="reply_to")
+        if reply_to:
+            reply_to = parse_address(reply_to, field="reply_to", message=(
+                "The reply-to address must be one email address like "
+                "billing@clinic.example."))
         async with self._db.transaction() as tx:
             clinic = await self._allowed(tx, who, clinic_id)
             clinic.display_name = name or None
@@ -236,6 +239,8 @@ class ClinicService:
 
     # -- provisioning (operators, CLI) --------------------------------------------------
     async def enable(self, org_id: str, clinic_id: str, name: str | None) -> Clinic:
+        if name:
+            one_line(name, field="name", what="The clinic's name")
         async with self._db.transaction() as tx:
             await ensure_org(tx, org_id)
             clinic = await ensure_clinic(tx, org_id, clinic_id, name)
@@ -275,7 +280,3 @@ async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
         clinic.name = name.strip()
     return clinic
 
-
-def _looks_like_email(value: str) -> bool:
-    local, at, domain = value.partition("@")
-    return bool(at and local and "." in domain and " " not in value)
