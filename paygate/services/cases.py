@@ -153,7 +153,7 @@ class CaseService:
                     raise Conflict(f"The add-on is already enabled for {clinic.name}.")
                 pending = await tx.scalar(select(CaseClinic.case_id).join(
                     EnablementCase, EnablementCase.id == CaseClinic.case_id).where(
-                    CaseClinic.clinic_id == clinic_id,
+                    CaseClinic.clinic_id == clinic_id, EnablementCase.org_id == who.org_id,
                     EnablementCase.status.in_(OPEN_STATUSES)).limit(1))
                 if pending is not None:
                     raise Conflict(f"{clinic.name} is already requested in "
@@ -240,12 +240,24 @@ class CaseService:
             if case.assignee_id is None:
                 case.assignee_id, case.assignee_name = who.user_id, who.name
             if approve:
+                enabled, elsewhere = [], []
                 for row in clinics:
                     clinic = await tx.get(Clinic, row.clinic_id)
-                    if clinic is not None and not clinic.addon_enabled:
+                    if clinic is None or clinic.org_id != case.org_id:
+                        # The host platform has since vouched it is another org's clinic.
+                        elsewhere.append(row.clinic_name)
+                        continue
+                    enabled.append(row.clinic_name)
+                    if not clinic.addon_enabled:
                         clinic.addon_enabled, clinic.enabled_at = True, now
-                names = ", ".join(c.clinic_name for c in clinics)
-                text = f"Approved: the Payment Gateway add-on is enabled for {names}."
+                if not enabled:
+                    raise Conflict("None of this case's clinics belongs to its organisation "
+                                   "any more; reject the case instead.")
+                text = ("Approved: the Payment Gateway add-on is enabled for "
+                        f"{', '.join(enabled)}.")
+                if elsewhere:
+                    text += (f" Not enabled for {', '.join(elsewhere)}: paygate knows it as "
+                             "a clinic of another organisation.")
                 subject = f"{case_number(case.id)} approved: the add-on is enabled"
             else:
                 text = "Rejected."

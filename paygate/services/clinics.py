@@ -6,6 +6,7 @@ settings. Linking itself lives in paygate.services.stripe_links."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from paygate.domain.errors import (
 )
 from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
+from paygate.logs import log_event
 from paygate.services.outbox import Outbox
 from paygate.services.payments import PaymentService
 from paygate.services.ports import PaymentGateway
@@ -40,9 +42,12 @@ from paygate.store.models import (
     Clinic,
     EnablementCase,
     Organisation,
+    PaymentRequest,
     StripeAccountLink,
     UsedLaunchToken,
 )
+
+logger = logging.getLogger("paygate.clinics")
 
 STATE_MAX_AGE = 15 * 60
 
@@ -103,7 +108,7 @@ class ClinicService:
         async with self._db.transaction() as tx:
             await ensure_org(tx, who.org_id)
             if who.role is Role.CLINIC_ADMIN and who.clinic_id:
-                await ensure_clinic(tx, who.org_id, who.clinic_id, None)
+                await ensure_clinic(tx, who.org_id, who.clinic_id, None, vouched=True)
 
     async def clinics_for(self, who: Principal) -> list[ClinicRow]:
         query = select(Clinic).order_by(Clinic.org_id, Clinic.name, Clinic.id)
@@ -243,7 +248,7 @@ class ClinicService:
             one_line(name, field="name", what="The clinic's name")
         async with self._db.transaction() as tx:
             await ensure_org(tx, org_id)
-            clinic = await ensure_clinic(tx, org_id, clinic_id, name)
+            clinic = await ensure_clinic(tx, org_id, clinic_id, name, vouched=True)
             if name and name.strip():
                 clinic.name = name.strip()[:200]
             if not clinic.addon_enabled:
@@ -265,11 +270,23 @@ async def ensure_org(tx: AsyncSession, org_id: str) -> Organisation:
 
 
 async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
-                        name: str | None) -> Clinic:
-    """The clinic row, created if new (its name is its id until someone names it)."""
+                        name: str | None, *, vouched: bool = False) -> Clinic:
+    """The clinic row, created if new (its name is its id until someone names it).
+
+    Clinic ids are the host platform's. `vouched`: the host platform itself says this
+    clinic is `org_id`'s (a clinic admin's signed launch token, an operator); an org
+    admin naming a clinic in a request is not. A vouched claim takes over a row another
+    organisation made without vouching while that row holds nothing yet (add-on never
+    enabled, no Stripe link, no payment), so naming another org's clinic first gains
+    nothing; a row in use stays its organisation's."""
     clinic = await tx.get(Clinic, clinic_id)
     if clinic is not None and clinic.org_id != org_id:
-        raise Conflict(f"Clinic {clinic_id!r} belongs to another organisation.")
+        if not (vouched and await _unclaimed(tx, clinic)):
+            raise Conflict(f"Clinic {clinic_id!r} belongs to another organisation.")
+        log_event(logger, "clinic id taken back by the organisation the host platform "
+                  "vouched for", logging.WARNING, clinic_id=clinic_id, org=org_id,
+                  named_by=clinic.org_id)
+        _reset(clinic, org_id, name)
     if clinic is None:
         clinic = Clinic(id=clinic_id, org_id=org_id, name=name or clinic_id,
                         addon_enabled=False, default_currency="usd",
@@ -279,4 +296,23 @@ async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
     elif name and name.strip() and clinic.name in ("", clinic.id):
         clinic.name = name.strip()
     return clinic
+
+
+async def _unclaimed(tx: AsyncSession, clinic: Clinic) -> bool:
+    if clinic.addon_enabled:
+        return False
+    used = await tx.scalar(select(StripeAccountLink.id).where(
+        StripeAccountLink.clinic_id == clinic.id).limit(1))
+    if used is None:
+        used = await tx.scalar(select(PaymentRequest.id).where(
+            PaymentRequest.clinic_id == clinic.id).limit(1))
+    return used is None
+
+
+def _reset(clinic: Clinic, org_id: str, name: str | None) -> None:
+    """A fresh clinic of `org_id`: nothing the other organisation set survives."""
+    clinic.org_id, clinic.name = org_id, (name or "").strip() or clinic.id
+    clinic.display_name = clinic.reply_to = clinic.max_amount = None
+    clinic.default_currency, clinic.share_description = "usd", False
+    clinic.enabled_at, clinic.created_at = None, utcnow()
 
