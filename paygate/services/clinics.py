@@ -233,7 +233,7 @@ class ClinicService:
                                field="display_name")
         if reply_to:
             reply_to = parse_address(reply_to, field="reply_to", message=(
-                "The reply-to address must be one email address like "
+                "The reply-to address must be an email address like "
                 "billing@clinic.example."))
         async with self._db.transaction() as tx:
             clinic = await self._allowed(tx, who, clinic_id)

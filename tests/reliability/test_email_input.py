@@ -60,9 +60,9 @@ def test_an_address_that_cannot_be_mailed_is_refused_naming_the_field(
     ("Sunrise\nClinic", "", "display_name",
      "The name shown to patients must be on one line (no line breaks)."),
     ("Sunrise", "desk@sunrise.example\r\nBcc: all@example.com", "reply_to",
-     "The reply-to address must be one email address like billing@clinic.example."),
+     "The reply-to address must be an email address like billing@clinic.example."),
     ("Sunrise", "desk@sunrise..example", "reply_to",
-     "The reply-to address must be one email address like billing@clinic.example."),
+     "The reply-to address must be an email address like billing@clinic.example."),
 ])
 def test_the_edit_form_refuses_header_breaking_names_and_reply_tos(
         stack: Stack, name: str, reply_to: str, field: str, message: str) -> None:
