@@ -103,5 +103,5 @@ def freeze_startup_heap() -> None:
 def app_from_env() -> Starlette:
     """uvicorn --factory entry point (the Procfile uses it)."""
     settings = Settings.from_env(os.environ)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, settings.library_log_level)
     return create_app(settings, freeze_heap=True)

@@ -21,7 +21,9 @@ _SECRETS = re.compile(
     r"|\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
     r"|\b[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}\b"
     r"|(?i:(bearer\s+))[A-Za-z0-9_\-.]+")
-_DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# A card number stands alone: digits glued to letters are part of an id (a request id's
+# hex "d4242...d"), not a card.
+_DIGIT_RUN = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-]?\w)")
 _NOT_DIGIT = re.compile(r"\D")
 
 
@@ -73,8 +75,36 @@ class TextFormatter(logging.Formatter):
         return redact(base)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+# Libraries log what they handle at DEBUG: aiosqlite every statement with its values (a
+# clinical description, an email), the Stripe SDK every request, uvicorn every connection.
+# Their records pass below WARNING only when PAYGATE_LIBRARY_LOG_LEVEL asks.
+LIBRARY_LOGGERS = ("aiosqlite", "asyncio", "asyncpg", "aiosmtplib", "httpcore", "httpx",
+                   "multipart", "python_multipart", "sqlalchemy", "stripe", "urllib3",
+                   "websockets")
+
+
+class LibraryFilter(logging.Filter):
+    """paygate's own loggers follow PAYGATE_LOG_LEVEL; every other logger is held to the
+    library level (uvicorn's start-up and shutdown lines at INFO are kept)."""
+
+    def __init__(self, library_level: str) -> None:
+        super().__init__()
+        self._floor = logging.getLevelNamesMapping()[library_level]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = record.name
+        if name == "paygate" or name.startswith("paygate."):
+            return True
+        floor = self._floor
+        if name == "uvicorn" or name.startswith("uvicorn."):
+            floor = min(floor, logging.INFO)
+        return record.levelno >= floor
+
+
+def configure_logging(level: str = "INFO", fmt: str = "json",
+                      library_level: str = "WARNING") -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(LibraryFilter(library_level))
     handler.addFilter(RedactingFilter())
     handler.setFormatter(
         JsonFormatter() if fmt == "json" else TextFormatter("%(levelname)s %(name)s: %(message)s")
@@ -83,6 +113,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.handlers = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel("WARNING")
+    for name in LIBRARY_LOGGERS:  # not even made into records unless asked
+        logging.getLogger(name).setLevel(library_level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True

@@ -48,6 +48,7 @@ class Settings:
     mail_from: str = "paygate <no-reply@localhost>"
     log_level: str = "INFO"
     log_format: str = "json"
+    library_log_level: str = "WARNING"
     access_token_ttl: int = 4 * 3600
     admin_session_ttl: int = 8 * 3600
     launch_token_max_ttl: int = 24 * 3600
@@ -117,6 +118,9 @@ class Settings:
                 "PAYGATE_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
             ),
             log_format=env.choice("PAYGATE_LOG_FORMAT", ("json", "text"), "json"),
+            library_log_level=env.choice(
+                "PAYGATE_LIBRARY_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "WARNING"
+            ),
             access_token_ttl=env.seconds("PAYGATE_ACCESS_TOKEN_TTL", 4 * 3600),
             admin_session_ttl=env.seconds("PAYGATE_ADMIN_SESSION_TTL", 8 * 3600),
             payment_request_ttl=env.seconds("PAYGATE_PAYMENT_REQUEST_TTL", 30 * 60),

@@ -38,11 +38,17 @@ class SmtpTransport:
 
     async def send(self, email: OutgoingEmail) -> None:
         try:
+            message = build_message(email)
+        except (ValueError, TypeError) as exc:  # an address or header the RFCs refuse
+            raise PermanentMailError(f"this email cannot be written: {exc}") from None
+        try:
             await aiosmtplib.send(
-                build_message(email), hostname=self._host, port=self._port,
+                message, hostname=self._host, port=self._port,
                 username=self._user, password=self._password, use_tls=self._tls,
                 start_tls=None if not self._tls else False, timeout=self._timeout,
             )
+        except (ValueError, TypeError) as exc:  # aiosmtplib refused an address: for good
+            raise PermanentMailError(f"this email cannot be sent: {exc}") from None
         except aiosmtplib.SMTPResponseException as exc:
             if 400 <= exc.code < 500:
                 raise TransientMailError(f"{exc.code} {exc.message}") from None

@@ -63,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from paygate.store.database import upgrade
 
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, settings.library_log_level)
     if args.workers > 1:
         if settings.is_sqlite:
             print("paygate: several workers need PostgreSQL (PAYGATE_DATABASE_URL)")

@@ -14,7 +14,7 @@ class TransientMailError(Exception):
 
 
 class PermanentMailError(Exception):
-    """The server refused for good (5xx reply)."""
+    """The server refused for good (5xx reply), or the email cannot be written at all."""
 
 
 def configured(gateway: PaymentGateway | None) -> PaymentGateway:

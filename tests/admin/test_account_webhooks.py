@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
+import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -77,3 +82,48 @@ def test_access_revoked_at_stripe_shows_clearly_and_offers_go_to_stripe(stack: S
                .json())["status"] != "cancelled" and time.monotonic() < deadline:
             time.sleep(0.05)
         assert status["status"] == "cancelled"
+
+
+def signed_event(stack: Stack, event: dict[str, Any]) -> httpx.Response:
+    """What Stripe's Connect endpoint posts: the event signed with the endpoint secret."""
+    payload = json.dumps(event)
+    stamp = int(time.time())
+    mac = hmac.new(stack.settings.stripe_webhook_secrets[0].encode(),
+                   f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return httpx.post(f"{stack.url}/webhooks/stripe", content=payload, timeout=15,
+                      headers={"Stripe-Signature": f"t={stamp},v1={mac}",
+                               "Content-Type": "application/json"})
+
+
+def account_updated(account: str, about: str, **fields: Any) -> dict[str, Any]:
+    return {"id": "evt_" + secrets.token_hex(8), "object": "event", "type": "account.updated",
+            "account": account, "livemode": False, "created": int(time.time()),
+            "api_version": "2024-06-20", "data": {"object": {
+                "id": about, "object": "account", "country": "US", "default_currency": "usd",
+                **fields}}}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_an_account_event_about_another_account_changes_nothing(stack: Stack) -> None:
+    mine = stack.connected_account("Sunrise Clinic")
+    theirs = stack.connected_account("Harbour Health")
+    seed(stack, account_id=mine)
+    seed(stack, clinic_id="clinic_9", org_id="org_9", name="Harbour", account_id=theirs)
+    with admin_client(stack) as client:
+        before = client.get(PAGE).text
+        assert (shown(before, "name"), shown(before, "charges")) == ("Sunrise Clinic", "Yes")
+        # Signed, from Harbour's account, but its object claims to be Sunrise's account.
+        forged = signed_event(stack, account_updated(
+            theirs, mine, charges_enabled=False, payouts_enabled=False,
+            email="attacker@harbour.example", business_profile={"name": "Not Sunrise"}))
+        assert forged.status_code == 200, forged.text  # acknowledged: no Stripe retries
+        assert forged.json()["outcome"] == "ignored_foreign_account"
+        after = client.get(PAGE).text
+        assert (shown(after, "name"), shown(after, "charges")) == ("Sunrise Clinic", "Yes")
+        assert "attacker@harbour.example" not in after
+        # Sunrise's own event still counts.
+        genuine = signed_event(stack, account_updated(
+            mine, mine, charges_enabled=True, payouts_enabled=True,
+            business_profile={"name": "Sunrise Clinic Group"}))
+        assert genuine.status_code == 200, genuine.text
+        assert shown(client.get(PAGE).text, "name") == "Sunrise Clinic Group"

@@ -62,6 +62,7 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     ("PAYGATE_STRIPE_API_BASE", "api.stripe.com"),
     ("PAYGATE_SMTP_URL", "http://mail.example.com"),
     ("PAYGATE_LOG_LEVEL", "LOUD"),
+    ("PAYGATE_LIBRARY_LOG_LEVEL", "CHATTY"),
     ("PAYGATE_PAYMENT_REQUEST_TTL", "-5"),
     ("PAYGATE_RUN_WORKERS", "maybe"),
 ])

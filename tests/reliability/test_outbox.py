@@ -4,13 +4,16 @@ retried with backoff, permanent ones marked dead and resendable."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from paygate.adapters.smtp import SmtpTransport
+from paygate.domain.principals import Principal, Role
 from paygate.services.mail.outbox import Draft, Outbox
+from paygate.services.mail.undelivered import UndeliveredMail
 from paygate.store.database import Database, upgrade_async
 from paygate.store.models import OutboxEmail
 from tests.mailbox import MailServer
@@ -153,3 +156,51 @@ async def test_two_workers_on_postgres_send_each_email_once(
     assert sorted(m.to for m in received) == sorted(f"p{n}@example.com" for n in range(30))
     await asyncio.sleep(0.2)
     assert len(mail_server.mailbox.messages) == 30
+
+
+def unbuildable(database_url: str) -> dict[str, Draft]:
+    """Rows that passed yesterday's checks: what old data in the outbox may hold."""
+    bad = {
+        "receipt:bad_domain": receipt("receipt:bad_domain", to="a@b..example"),
+        "receipt:crlf_name": Draft(
+            kind="receipt", dedupe_key="receipt:crlf_name", to="pat2@example.com",
+            subject="Payment receipt from Sunrise\r\nBcc: everyone@example.com",
+            text="Paid", clinic_id="c1"),
+        "case:1:comment:1": Draft(
+            kind="case_update", dedupe_key="case:1:comment:1", to="dana@sunrise.example",
+            subject="[PG-000001] We received your request", text="Hello",
+            reply_to="desk@clinic.example\r\nBcc: everyone@example.com"),
+    }
+    if database_url.startswith("sqlite"):  # PostgreSQL text cannot even hold a NUL
+        bad["receipt:nul"] = receipt("receipt:nul", to="a@b.example\x00")
+    return bad
+
+
+@BOTH
+async def test_rows_that_cannot_be_sent_are_given_up_with_the_reason_and_the_pass_goes_on(
+        db: Database, mail_server: MailServer, database_url: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="paygate.outbox")
+    box = outbox(db, mail_server.url, max_attempts=3)
+    bad = unbuildable(database_url)
+    good = [receipt(f"receipt:good_{n}", to=f"good{n}@example.com") for n in range(3)]
+    async with db.transaction() as tx:  # inserted as old data would be: no checks
+        for draft in [*bad.values(), *good]:  # the bad ones first, in the same pass
+            await tx.execute(insert(OutboxEmail).values(**box.email_values(draft)))
+    assert await box.send_due() == len(bad) + len(good)
+    delivered = mail_server.mailbox.wait_for(count=len(good))
+    assert sorted(m.to for m in delivered) == [f"good{n}@example.com" for n in range(3)]
+    for key in bad:  # given up at once: trying again cannot make them valid
+        row = await status_of(db, key)
+        assert (row.status, row.attempts) == ("dead", 1), (key, row.status, row.last_error)
+    operator = Principal(user_id="op", name="Omar", role=Role.OPERATOR, org_id="")
+    shown = {u.to: u for u in await UndeliveredMail(db, box).list_for(operator)}
+    assert {d.to for d in bad.values()} <= set(shown)
+    assert all(shown[d.to].given_up and shown[d.to].last_error for d in bad.values())
+    assert "cannot be written" in (shown["pat2@example.com"].last_error or "")
+    for key in (d.dedupe_key for d in good):
+        assert (await status_of(db, key)).status == "sent"
+    await asyncio.sleep(0.2)
+    assert len(mail_server.mailbox.messages) == len(good)  # nothing went to a Bcc
+    given_up = [r for r in caplog.records if r.getMessage() == "email refused"]
+    assert len(given_up) == len(bad) and not any(r.exc_info for r in caplog.records)

@@ -21,6 +21,7 @@ from paygate.domain.cases import (
     check_rating,
     parse_case_number,
 )
+from paygate.domain.emails import address_or_none, one_line
 from paygate.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paygate.domain.principals import Principal, Role
 from paygate.services.clinics.service import ensure_clinic, ensure_org
@@ -126,6 +127,7 @@ class CaseService:
         if who.role not in (Role.CLINIC_ADMIN, Role.ORG_ADMIN):
             raise Forbidden("Enablement requests are filed by clinic or org admins.")
         reason, contact = _text(form.reason, "reason"), form.contact.strip()
+        one_line(contact, field="contact", what="The contact")
         if not contact:
             raise InvalidInput("Tell us how to reach you (email or phone).", field="contact")
         if len(contact) > 320:
@@ -151,7 +153,7 @@ class CaseService:
                     raise Conflict(f"The add-on is already enabled for {clinic.name}.")
                 pending = await tx.scalar(select(CaseClinic.case_id).join(
                     EnablementCase, EnablementCase.id == CaseClinic.case_id).where(
-                    CaseClinic.clinic_id == clinic_id,
+                    CaseClinic.clinic_id == clinic_id, EnablementCase.org_id == who.org_id,
                     EnablementCase.status.in_(OPEN_STATUSES)).limit(1))
                 if pending is not None:
                     raise Conflict(f"{clinic.name} is already requested in "
@@ -160,7 +162,7 @@ class CaseService:
             case = EnablementCase(
                 org_id=who.org_id, status=CaseStatus.OPEN.value, reason=reason,
                 contact=contact, requester_id=who.user_id, requester_name=who.name,
-                requester_email=who.email or (contact if "@" in contact else None),
+                requester_email=address_or_none(who.email) or address_or_none(contact),
                 requester_role=who.role.value, created_at=now, updated_at=now,
                 follows_up_id=earlier.id if earlier else None)
             tx.add(case)
@@ -238,12 +240,24 @@ class CaseService:
             if case.assignee_id is None:
                 case.assignee_id, case.assignee_name = who.user_id, who.name
             if approve:
+                enabled, elsewhere = [], []
                 for row in clinics:
                     clinic = await tx.get(Clinic, row.clinic_id)
-                    if clinic is not None and not clinic.addon_enabled:
+                    if clinic is None or clinic.org_id != case.org_id:
+                        # The host platform has since vouched it is another org's clinic.
+                        elsewhere.append(row.clinic_name)
+                        continue
+                    enabled.append(row.clinic_name)
+                    if not clinic.addon_enabled:
                         clinic.addon_enabled, clinic.enabled_at = True, now
-                names = ", ".join(c.clinic_name for c in clinics)
-                text = f"Approved: the Payment Gateway add-on is enabled for {names}."
+                if not enabled:
+                    raise Conflict("None of this case's clinics belongs to its organisation "
+                                   "any more; reject the case instead.")
+                text = ("Approved: the Payment Gateway add-on is enabled for "
+                        f"{', '.join(enabled)}.")
+                if elsewhere:
+                    text += (f" Not enabled for {', '.join(elsewhere)}: paygate knows it as "
+                             "a clinic of another organisation.")
                 subject = f"{case_number(case.id)} approved: the add-on is enabled"
             else:
                 text = "Rejected."
@@ -295,6 +309,7 @@ def _clean_clinics(clinics: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         if len(cid) > 64 or any(ch.isspace() for ch in cid):
             raise InvalidInput(f"{cid!r} is not a clinic id (no spaces, at most 64 "
                                "characters).", field="clinics")
+        one_line(name, field="new_clinic_name", what="The clinic's name")
         seen.setdefault(cid, name.strip()[:200])
     if not seen:
         raise InvalidInput("Choose at least one clinic.", field="clinics")

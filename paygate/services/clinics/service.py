@@ -6,6 +6,7 @@ settings. Linking itself lives in paygate.services.clinics.stripe_links."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.cases import OPEN_STATUSES
+from paygate.domain.emails import one_line, parse_address
 from paygate.domain.errors import (
     AddonNotEnabled,
     Conflict,
@@ -27,6 +29,7 @@ from paygate.domain.errors import (
 )
 from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
+from paygate.logs import log_event
 from paygate.services.auth.tokens import STATE_SALT, TokenSigner
 from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
 from paygate.services.mail.outbox import Outbox
@@ -40,9 +43,12 @@ from paygate.store.models import (
     Clinic,
     EnablementCase,
     Organisation,
+    PaymentRequest,
     StripeAccountLink,
     UsedLaunchToken,
 )
+
+logger = logging.getLogger("paygate.clinics")
 
 STATE_MAX_AGE = 15 * 60
 
@@ -103,7 +109,7 @@ class ClinicService:
         async with self._db.transaction() as tx:
             await ensure_org(tx, who.org_id)
             if who.role is Role.CLINIC_ADMIN and who.clinic_id:
-                await ensure_clinic(tx, who.org_id, who.clinic_id, None)
+                await ensure_clinic(tx, who.org_id, who.clinic_id, None, vouched=True)
 
     async def clinics_for(self, who: Principal) -> list[ClinicRow]:
         query = select(Clinic).order_by(Clinic.org_id, Clinic.name, Clinic.id)
@@ -220,14 +226,16 @@ class ClinicService:
     async def save_settings(self, who: Principal, clinic_id: str,
                             form: ClinicSettingsInput) -> None:
         currency = normalize_currency(form.default_currency)
-        name = form.display_name.strip()
+        name = one_line(form.display_name.strip(), field="display_name",
+                        what="The name shown to patients")
         reply_to = form.reply_to.strip()
         if len(name) > 200:
             raise InvalidInput("The name shown to patients is at most 200 characters.",
                                field="display_name")
-        if reply_to and (len(reply_to) > 320 or not _looks_like_email(reply_to)):
-            raise InvalidInput("The reply-to address must be an email address like "
-                               "billing@clinic.example.", field="reply_to")
+        if reply_to:
+            reply_to = parse_address(reply_to, field="reply_to", message=(
+                "The reply-to address must be an email address like "
+                "billing@clinic.example."))
         async with self._db.transaction() as tx:
             clinic = await self._allowed(tx, who, clinic_id)
             clinic.display_name = name or None
@@ -237,9 +245,11 @@ class ClinicService:
 
     # -- provisioning (operators, CLI) --------------------------------------------------
     async def enable(self, org_id: str, clinic_id: str, name: str | None) -> Clinic:
+        if name:
+            one_line(name, field="name", what="The clinic's name")
         async with self._db.transaction() as tx:
             await ensure_org(tx, org_id)
-            clinic = await ensure_clinic(tx, org_id, clinic_id, name)
+            clinic = await ensure_clinic(tx, org_id, clinic_id, name, vouched=True)
             if name and name.strip():
                 clinic.name = name.strip()[:200]
             if not clinic.addon_enabled:
@@ -261,11 +271,23 @@ async def ensure_org(tx: AsyncSession, org_id: str) -> Organisation:
 
 
 async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
-                        name: str | None) -> Clinic:
-    """The clinic row, created if new (its name is its id until someone names it)."""
+                        name: str | None, *, vouched: bool = False) -> Clinic:
+    """The clinic row, created if new (its name is its id until someone names it).
+
+    Clinic ids are the host platform's. `vouched`: the host platform itself says this
+    clinic is `org_id`'s (a clinic admin's signed launch token, an operator); an org
+    admin naming a clinic in a request is not. A vouched claim takes over a row another
+    organisation made without vouching while that row holds nothing yet (add-on never
+    enabled, no Stripe link, no payment), so naming another org's clinic first gains
+    nothing; a row in use stays its organisation's."""
     clinic = await tx.get(Clinic, clinic_id)
     if clinic is not None and clinic.org_id != org_id:
-        raise Conflict(f"Clinic {clinic_id!r} belongs to another organisation.")
+        if not (vouched and await _unclaimed(tx, clinic)):
+            raise Conflict(f"Clinic {clinic_id!r} belongs to another organisation.")
+        log_event(logger, "clinic id taken back by the organisation the host platform "
+                  "vouched for", logging.WARNING, clinic_id=clinic_id, org=org_id,
+                  named_by=clinic.org_id)
+        _reset(clinic, org_id, name)
     if clinic is None:
         clinic = Clinic(id=clinic_id, org_id=org_id, name=name or clinic_id,
                         addon_enabled=False, default_currency="usd",
@@ -277,6 +299,21 @@ async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
     return clinic
 
 
-def _looks_like_email(value: str) -> bool:
-    local, at, domain = value.partition("@")
-    return bool(at and local and "." in domain and " " not in value)
+async def _unclaimed(tx: AsyncSession, clinic: Clinic) -> bool:
+    if clinic.addon_enabled:
+        return False
+    used = await tx.scalar(select(StripeAccountLink.id).where(
+        StripeAccountLink.clinic_id == clinic.id).limit(1))
+    if used is None:
+        used = await tx.scalar(select(PaymentRequest.id).where(
+            PaymentRequest.clinic_id == clinic.id).limit(1))
+    return used is None
+
+
+def _reset(clinic: Clinic, org_id: str, name: str | None) -> None:
+    """A fresh clinic of `org_id`: nothing the other organisation set survives."""
+    clinic.org_id, clinic.name = org_id, (name or "").strip() or clinic.id
+    clinic.display_name = clinic.reply_to = clinic.max_amount = None
+    clinic.default_currency, clinic.share_description = "usd", False
+    clinic.enabled_at, clinic.created_at = None, utcnow()
+

@@ -131,6 +131,13 @@ class StripeLinks:
         obj = event.get("data", {}).get("object", {})
         if not isinstance(obj, dict) or not obj.get("id"):
             return "ignored_malformed"
+        if obj["id"] != event.get("account"):
+            # Signed by Stripe, but about an account other than the one it came from:
+            # only an account's own event may change what paygate keeps of it.
+            log_event(logger, "account.updated about another account; ignored",
+                      logging.WARNING, event_id=event.get("id"),
+                      account=event.get("account"), object_id=obj["id"])
+            return "ignored_foreign_account"
         changed = await self._store(account_from_event(obj))
         return "account_updated" if changed else "account_not_linked"
 

@@ -123,7 +123,10 @@ class Outbox:
             for row in rows:
                 row.next_attempt_at = now + LEASE
         for row in rows:
-            await self._send_one(row)
+            try:
+                await self._send_one(row)
+            except Exception:  # the database went away: the lease brings the row back
+                logger.exception("could not record email %s; its lease will expire", row.id)
         return len(rows)
 
     async def _render(self, row: OutboxEmail) -> dict[str, object]:
@@ -145,6 +148,7 @@ class Outbox:
                 "reply_to": draft.reply_to}
 
     async def _send_one(self, row: OutboxEmail) -> None:
+        """Send one row and record what happened; whatever fails is this row's attempt."""
         assert self._transport is not None
         values: dict[str, object] = await self._render(row)
         email = OutgoingEmail(to=row.to_addr, subject=row.subject, text=row.text_body,
@@ -161,14 +165,19 @@ class Outbox:
             log_event(logger, "email refused", logging.WARNING, kind=row.kind,
                       email_id=row.id, error=str(exc))
         except TransientMailError as exc:
-            dead = attempts >= self.max_attempts
-            delay = self._base_delay * (2 ** (attempts - 1))
-            values |= {"status": "dead" if dead else "pending", "attempts": attempts,
-                       "last_error": str(exc)[:500],
-                       "next_attempt_at": utcnow() + timedelta(seconds=delay)}
-            log_event(logger, "email deferred", logging.WARNING, kind=row.kind,
-                      email_id=row.id, attempts=attempts, error=str(exc))
+            values |= self._deferred(row, attempts, str(exc))
+        except Exception as exc:  # a transport's own bug: counted, retried, then given up
+            values |= self._deferred(row, attempts, f"{type(exc).__name__}: {exc}")
         await self._record(row.id, values)
+
+    def _deferred(self, row: OutboxEmail, attempts: int, error: str) -> dict[str, object]:
+        dead = attempts >= self.max_attempts
+        delay = self._base_delay * (2 ** (attempts - 1))
+        log_event(logger, "email given up" if dead else "email deferred", logging.WARNING,
+                  kind=row.kind, email_id=row.id, attempts=attempts, error=error)
+        return {"status": "dead" if dead else "pending", "attempts": attempts,
+                "last_error": error[:500],
+                "next_attempt_at": utcnow() + timedelta(seconds=delay)}
 
     async def _record(self, email_id: int, values: dict[str, object]) -> None:
         """Write a send's outcome, retrying a lost database connection a few times: once

@@ -9,7 +9,6 @@ the in-call panel."""
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from itsdangerous import BadSignature
 from sqlalchemy import select
 
 from paygate import i18n
+from paygate.domain.emails import parse_address
 from paygate.domain.errors import Conflict, InvalidInput, InvalidToken, NotFound
 from paygate.domain.payment_requests import PAYABLE, Status
 from paygate.domain.principals import Principal, Role
@@ -36,7 +36,6 @@ logger = logging.getLogger("paygate.pay_links")
 
 PAY_LINK_SALT = "paygate.pay-link.v1"
 LINK_MAX_AGE = 30 * 24 * 3600  # the request's own expiry is what ends a link
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 PAY_LINK = "pay_link"
 
 
@@ -97,8 +96,7 @@ class PayLinkService:
             patient.email if patient else None) or ""
         if not address:
             raise InvalidInput("Enter the patient's email address.", field="email")
-        if len(address) > 320 or not EMAIL.match(address):
-            raise InvalidInput("Enter a valid email address.", field="email")
+        address = parse_address(address, field="email", message="Enter a valid email address.")
         language = i18n.negotiate(locale, row.receipt_locale,
                                   patient.locale if patient else None)
         url = f"{base_url.rstrip('/')}/pay/{self.token_for(row)}"

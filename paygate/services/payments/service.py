@@ -14,7 +14,6 @@ Rules kept here and in the modules it delegates to:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from paygate.domain.emails import parse_address
 from paygate.domain.errors import (
     AccountNotLinked,
     AddonNotEnabled,
@@ -55,7 +55,6 @@ __all__ = ["CallOptions", "Checkout", "Outcome", "PaymentService", "RequestDetai
 
 DESCRIPTION_MAX = 500
 LIST_LIMIT = 50
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
 @dataclass(frozen=True)
@@ -192,9 +191,8 @@ class PaymentService:
         """The patient's receipt address, and the locale (en, fr, fa, bn) to write it in."""
         row = await self._load_for(principal, request_id)
         principal.require_role(Role.PATIENT)
-        address = (email or "").strip()
-        if len(address) > 320 or not EMAIL.match(address):
-            raise InvalidInput("Enter a valid email address for your receipt.", field="email")
+        address = parse_address(email, field="email",
+                                message="Enter a valid email address for your receipt.")
         status = Status(row.status)
         if status not in PAYABLE and not (status is Status.PAID and not row.receipt_email):
             raise Conflict(f"This payment request is {status.value}.")
