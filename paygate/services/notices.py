@@ -46,6 +46,7 @@ class RequestView:
     expires_at: datetime
     paid_at: datetime | None
     amount_refunded: int = 0
+    pay_link_until: datetime | None = None  # while an emailed link can still pay it
 
     @classmethod
     def of(cls, row: PaymentRequest | RequestRow, clinic_name: str) -> RequestView:
@@ -59,6 +60,7 @@ class RequestView:
             updated_at=as_utc(row.updated_at), expires_at=as_utc(row.expires_at),
             paid_at=as_utc(row.paid_at) if row.paid_at else None,
             amount_refunded=row.amount_refunded or 0,
+            pay_link_until=as_utc(row.pay_link_until) if row.pay_link_until else None,
         )
 
     def public(self) -> dict[str, Any]:
@@ -72,6 +74,7 @@ class RequestView:
             "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
             "expires_at": _iso(self.expires_at), "paid_at": _iso(self.paid_at),
             "amount_refunded": self.amount_refunded,
+            "pay_link_until": _iso(self.pay_link_until),
         }
 
 

@@ -19,6 +19,7 @@ from paygate.domain.errors import AccountNotLinked, DomainError, InvalidInput
 from paygate.domain.payment_requests import OPEN, Status, check_transition
 from paygate.logs import log_event
 from paygate.services.notices import RequestView
+from paygate.services.pay_link_scope import revoke_links
 from paygate.services.payment_ledger import SYSTEM, RequestLedger, clinic_label
 from paygate.services.payment_moves import Actor
 from paygate.services.payment_settlement import Outcome, Settlement
@@ -70,6 +71,7 @@ class Closing:
             moved = Status(fresh.status) in OPEN
             if moved:
                 await self._ledger.transition(tx, fresh, target, actor, reason)
+                await revoke_links(tx, fresh, utcnow())  # its payment links end with it
             clinic = await tx.get(Clinic, fresh.clinic_id)
         view = RequestView.of(fresh, clinic_label(clinic))
         if moved:
