@@ -17,6 +17,7 @@ from tests.payments.conftest import Clinic, Login, pay, request_payment, status_
 from tests.payments.test_realtime import open_socket, receive
 
 ONLY_ITS_OWN = "A payment link opens only its own payment request."
+BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 
 
 def open_link(stack: Stack, url: str) -> httpx.Response:
@@ -58,6 +59,7 @@ def socket_refused(stack: Stack, token: str) -> int:
     return closed.value.rcvd.code
 
 
+@BOTH
 def test_a_forwarded_link_reads_and_pays_only_its_own_request(
         stack: Stack, clinic: Clinic, login: Login, holder: Any) -> None:
     clinician = login("clinician")
@@ -114,6 +116,7 @@ def test_a_forwarded_link_reads_and_pays_only_its_own_request(
     assert socket_refused(stack, session["access_token"]) == 4403
 
 
+@BOTH
 def test_a_revoked_link_stops_at_once_and_a_new_one_pays(
         stack: Stack, clinic: Clinic, login: Login, holder: Any) -> None:
     clinician = login("clinician")
