@@ -94,7 +94,8 @@ export async function mountPayLink(root) {
   const embedded = document.getElementById("paygate-i18n");
   try { setLocale(JSON.parse(embedded.textContent)); } catch (err) { /* English */ }
   const requestId = root.dataset.requestId;
-  const key = requestId;
+  // One stored session per link (not per request): a new link after a revoked one works.
+  const key = `${requestId}.${root.dataset.token.slice(-16)}`;
   let session = stored(key);
   try {
     if (!session) {

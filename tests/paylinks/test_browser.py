@@ -137,3 +137,9 @@ def test_the_clinician_revokes_a_link_sent_to_the_wrong_address(
     expect(stranger.get_by_role("heading", name="This payment link was withdrawn")) \
         .to_be_visible()
     audit(stranger, "a withdrawn link's page")
+
+    # A new link opened in the same tab gets a session of its own, not the ended one.
+    stack.mail.mailbox.messages.clear()
+    assert send_link(api, created["id"], email="wrong@stranger.example").status_code == 202
+    stranger.goto(link_in(link_mail(stack, "wrong@stranger.example")))
+    expect(stranger.get_by_role("button", name="Pay USD 25.00")).to_be_visible()
