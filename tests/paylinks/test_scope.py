@@ -11,6 +11,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from tests.admin.conftest import admin_client, csrf_of
 from tests.conftest import Stack
 from tests.paylinks.conftest import link_in, link_mail, send_link
 from tests.payments.conftest import Clinic, Login, pay, request_payment, status_of, wait_until
@@ -168,3 +169,24 @@ def test_a_revoked_link_stops_at_once_and_a_new_one_pays(
     assert (done["status"], done["client_secret"]) == ("paid", None)
     assert done["receipt_email"] == "pat@example.com"
     refused(stranger.get(path), 401, withdrawn)
+
+
+def test_a_clinic_admin_revokes_a_link_from_the_payment_page(
+        stack: Stack, clinic: Clinic, login: Login, holder: Any) -> None:
+    clinician = login("clinician")
+    created = request_payment(clinician, 2500)
+    page = f"/admin/payments/{created['id']}"
+    with admin_client(stack, "clinic_admin") as admin:
+        assert "Revoke payment link" not in admin.get(page).text  # no link yet
+        assert send_link(clinician, created["id"], email="wrong@stranger.example") \
+            .status_code == 202
+        stranger, _ = holder(link_in(link_mail(stack, "wrong@stranger.example")))
+        html = admin.get(page).text
+        assert "Revoke payment link" in html
+        done = admin.post(f"{page}/revoke-link", data={"csrf": csrf_of(html)})
+        assert done.status_code == 303
+        after = admin.get(done.headers["location"]).text
+        assert "Payment link revoked" in after and "Revoke payment link" not in after
+        refused(stranger.get(f"/api/v1/payment-requests/{created['id']}"), 401)
+        assert admin.post(f"{page}/revoke-link", data={}).status_code == 403  # no CSRF
+    assert status_of(clinician, created["id"]) == "requested"
