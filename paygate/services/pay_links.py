@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate import i18n
 from paygate.domain.errors import Conflict, Forbidden, InvalidInput, InvalidToken, NotFound
-from paygate.domain.payment_requests import PAYABLE, SETTLED, Status
+from paygate.domain.payment_requests import PAYABLE, Status
 from paygate.domain.principals import Principal, Role
 from paygate.logs import log_event
 from paygate.services.notices import RequestView, call_channel, update_message
@@ -207,7 +207,7 @@ class PayLinkService:
         linked = await self.open(token)
         if not linked.payable:
             status = linked.view.status
-            if Status(status) not in SETTLED and linked.link == "revoked":
+            if Status(status) in PAYABLE and linked.link == "revoked":
                 raise Conflict(REVOKED)
             if Status(status) in PAYABLE and linked.link == "expired":
                 raise Conflict(LINK_EXPIRED)

@@ -71,6 +71,7 @@ class Closing:
             moved = Status(fresh.status) in OPEN
             if moved:
                 await self._ledger.transition(tx, fresh, target, actor, reason)
+            if fresh.status in (Status.CANCELLED, Status.EXPIRED):  # also by Stripe's webhook
                 await revoke_links(tx, fresh, utcnow())  # its payment links end with it
             clinic = await tx.get(Clinic, fresh.clinic_id)
         view = RequestView.of(fresh, clinic_label(clinic))

@@ -49,7 +49,9 @@ def _state(linked: LinkedRequest) -> str:
         return "paid"
     if status == Status.CANCELLED.value:
         return "cancelled"
-    return "revoked" if linked.link == "revoked" else "expired"
+    if status == Status.EXPIRED.value:
+        return "expired"
+    return "revoked" if linked.link == "revoked" else "expired"  # open, this link not
 
 
 async def pay_page(request: Request) -> Response:
