@@ -110,7 +110,8 @@ class Runtime:
             reconciler=Reconciler(db, payments, webhooks, sessions.purge_expired,
                                   settings.reconcile_interval),
             undelivered=UndeliveredMail(db, outbox),
-            refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox),
+            refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox,
+                                                      broadcast, settings.payment_request_ttl),
             checkout_notices=CheckoutNotices(db, broadcast),
         )
 

@@ -1,19 +1,56 @@
 // "Send payment link": for an open request when the patient has left the call, email them
-// a link to a page where they pay it with the same checkout.
+// a link to a page where they pay it with the same checkout. "Revoke link": while a link
+// sent for the request is valid, stop it (and every session opened from it) at once.
 import {money} from "./clinician.js";
-import {formatTime, h} from "./dom.js";
+import {formatDateTime, h} from "./dom.js";
 import {t} from "./i18n.js";
 import {Modal} from "./modal.js";
 
 const OPEN = new Set(["requested", "processing", "failed"]);
 const EMAIL = /^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/;
 
+/**
+ * The pay-link buttons of one request in the clinician's list.
+ * @param {object} view the clinician's panel (api, book, announce, changed, flash)
+ * @param {object} request the payment request as the API shows it
+ * @returns {HTMLElement[]|null} "Send payment link", and "Revoke link" while one is valid
+ */
 export function payLinkAction(view, request) {
   if (!OPEN.has(request.status)) return null;
-  return h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-small",
+  const send = h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-small",
     dataset: {payLinkFor: request.id},
     "aria-label": t("Send payment link for {reference}", {reference: request.reference}),
     onclick: () => new PayLinkDialog(view, request).open()}, t("Send payment link"));
+  if (!linkStands(request)) return [send];
+  const revoke = h("button", {type: "button", class: "pg-btn pg-btn-danger-quiet pg-small",
+    "aria-label": t("Revoke payment link for {reference}", {reference: request.reference}),
+    onclick: (event) => revokeLink(view, request, event.currentTarget)}, t("Revoke link"));
+  return [send, revoke];
+}
+
+function linkStands(request) {
+  return Boolean(request.pay_link_until) && new Date(request.pay_link_until) > new Date();
+}
+
+async function revokeLink(view, request, button) {
+  if (button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
+  button.textContent = t("Revoking\u2026");
+  try {
+    const updated = await view.api.post(
+      `/api/v1/payment-requests/${encodeURIComponent(request.id)}/pay-link/revoke`);
+    const message = t("Payment link revoked: it no longer works.");
+    view.announce(message);
+    const note = h("div", {class: "pg-notice pg-notice-ok", role: "status",
+      "data-testid": "pay-link-revoked"}, message);
+    view.listEl.before(note);
+    setTimeout(() => note.remove(), 8000);
+    view.changed(view.book.apply(updated));
+  } catch (err) {
+    button.removeAttribute("aria-disabled");
+    button.textContent = t("Revoke link");
+    view.flash(err.message);
+  }
 }
 
 class PayLinkDialog {
@@ -41,8 +78,8 @@ class PayLinkDialog {
       h("p", {}, t("Has the patient left the call? Email them a link to pay {amount} for " +
         "\u201c{description}\u201d on a secure page.",
       {amount: money(this.request), description: this.request.description})),
-      h("p", {class: "pg-hint"}, t("The link works until the request expires, at {time}.",
-        {time: formatTime(this.request.expires_at)})),
+      h("p", {class: "pg-hint"}, t("The link works for {hours} hours, and the request " +
+        "stays payable until then.", {hours: this.view.options.pay_link_hours})),
       h("label", {for: "pg-link-email", class: "pg-label"}, t("Patient's email address")),
       email,
       h("p", {id: "pg-link-hint", class: "pg-hint"}, t("Leave it empty to use the address " +
@@ -77,7 +114,8 @@ class PayLinkDialog {
         `/api/v1/payment-requests/${encodeURIComponent(this.request.id)}/pay-link`,
         address ? {email: address} : {});
       this.modal.close();
-      const message = t("Payment link sent to {email}.", {email: sent.sent_to});
+      const message = t("Payment link sent to {email}. It works until {time}.",
+        {email: sent.sent_to, time: formatDateTime(sent.expires_at)});
       this.view.announce(message);
       const note = h("div", {class: "pg-notice pg-notice-ok", role: "status",
         "data-testid": "pay-link-sent"}, message);

@@ -1,15 +1,17 @@
 // The standalone page a payment link opens (/pay/{token}): the patient's in-call checkout
-// and confirmation for that one request, on a session the link gives for its call.
+// and confirmation for that one request, on a session the link gives for that request only
+// (no call list, no call socket: the page asks for its request now and then instead).
 import {Api} from "./api.js";
 import {h, replace} from "./dom.js";
 import {Events} from "./events.js";
 import {currentLocale, setLocale, t} from "./i18n.js";
 import {PatientView} from "./patient.js";
-import {CallSocket, RequestBook} from "./socket.js";
+import {RequestBook} from "./socket.js";
 
 const BASE = new URL("../..", import.meta.url).toString().replace(/\/$/, "");
 const PAYABLE = new Set(["requested", "processing", "failed"]);
 const STORE = "paygate.paylink.";
+const POLL_MS = 4000;
 
 // The in-call patient view, narrowed to one request: no list to go back to.
 export class PayLinkView extends PatientView {
@@ -61,6 +63,27 @@ function store(key, value) {
   try { sessionStorage.setItem(STORE + key, JSON.stringify(value)); } catch (err) { /* */ }
 }
 
+/**
+ * Follow the one request while it is open (a payment still processing, a cancel, a revoked
+ * link); a 401 means the link's session has ended, and the page says why.
+ * @returns {function} stops following
+ */
+export function follow(api, requestId, view, book, root) {
+  let timer = null;
+  const tick = async () => {
+    try {
+      const fresh = await api.get(`/api/v1/payment-requests/${encodeURIComponent(requestId)}`);
+      view.changed(book.apply(fresh));
+      if (!PAYABLE.has(fresh.status)) return;  // final: nothing more to hear
+    } catch (err) {
+      if (err.status === 401) return fail(root, err);
+    }
+    timer = setTimeout(tick, POLL_MS);
+  };
+  timer = setTimeout(tick, POLL_MS);
+  return () => clearTimeout(timer);
+}
+
 function fail(root, err) {
   replace(root, h("section", {class: "pg-card pg-ended", role: "alert"},
     h("h2", {class: "pg-title"}, t("Payments are not available")),
@@ -71,7 +94,8 @@ export async function mountPayLink(root) {
   const embedded = document.getElementById("paygate-i18n");
   try { setLocale(JSON.parse(embedded.textContent)); } catch (err) { /* English */ }
   const requestId = root.dataset.requestId;
-  const key = requestId;
+  // One stored session per link (not per request): a new link after a revoked one works.
+  const key = `${requestId}.${root.dataset.token.slice(-16)}`;
   let session = stored(key);
   try {
     if (!session) {
@@ -92,15 +116,7 @@ export async function mountPayLink(root) {
     const view = new PayLinkView({root: main, api, session, options, book,
       events: new Events(root)}, requestId);
     view.snapshot();
-    const socket = new CallSocket(BASE, callId, session.access_token, {
-      onSnapshot: (list) => {
-        const mine = list.filter((r) => r.id === requestId);
-        if (mine.length) view.snapshot(book.snapshot(mine));
-      },
-      onUpdate: (r) => { if (r.id === requestId) view.changed(book.apply(r)); },
-      onRefused: () => fail(root, new Error(t("This payment link has expired."))),
-    });
-    socket.start();
+    if (PAYABLE.has(request.status)) follow(api, requestId, view, book, root);
     return view;
   } catch (err) {
     fail(root, err);

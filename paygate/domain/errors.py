@@ -49,6 +49,13 @@ class TokenReplayed(InvalidToken):
     code = "token_already_used"
 
 
+class LinkEnded(NotAuthenticated):
+    """A pay link's session whose link was revoked, or whose request was cancelled or
+    expired: it can do nothing more."""
+
+    code = "pay_link_ended"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

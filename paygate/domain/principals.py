@@ -25,6 +25,7 @@ class Role(StrEnum):
                                field="role") from None
 
 
+LINK_ONLY = "A payment link opens only its own payment request."
 IN_CALL_ROLES = frozenset({Role.CLINICIAN, Role.PATIENT})
 ADMIN_ROLES = frozenset({Role.CLINIC_ADMIN, Role.ORG_ADMIN, Role.OPERATOR})
 
@@ -42,6 +43,9 @@ class Principal:
     email: str | None = None
     locale: str | None = None
     session_id: str = ""
+    # Set for a pay link's session: it reads and pays this one request, nothing else of
+    # the call (not its list, not its socket), however the link reached whoever holds it.
+    payment_request_id: str | None = None
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
@@ -53,6 +57,27 @@ class Principal:
             raise Forbidden("Only the call's clinician or patient can do this.")
         if (self.org_id, self.clinic_id, self.call_id) != (org_id, clinic_id, call_id):
             raise Forbidden("This call is not yours.")
+        if self.payment_request_id is not None:
+            raise Forbidden(LINK_ONLY)
+
+    def require_request(self, org_id: str, clinic_id: str, call_id: str,
+                        request_id: str) -> None:
+        """One payment request of the call: a pay link's session only its own."""
+        if self.payment_request_id is None:
+            self.require_call(org_id, clinic_id, call_id)
+            return
+        if (self.role is not Role.PATIENT or self.payment_request_id != request_id
+                or (self.org_id, self.clinic_id, self.call_id) != (org_id, clinic_id,
+                                                                   call_id)):
+            raise Forbidden(LINK_ONLY)
+
+    def require_checkout_settings(self, call_id: str) -> None:
+        """The clinic's payment settings for the token's own call (currency, limits,
+        Stripe.js), which a checkout needs: the call's people, and a pay link's session."""
+        if self.payment_request_id is None:
+            self.require_call(self.org_id, self.clinic_id or "", call_id)
+        elif self.role is not Role.PATIENT or self.call_id != call_id:
+            raise Forbidden(LINK_ONLY)
 
     def require_clinic_admin(self, org_id: str, clinic_id: str) -> None:
         """Operators: every clinic; org admins: their org's clinics; clinic admins: their own."""

@@ -53,7 +53,7 @@ class RowChanged(Exception):
 
 def _row(found: Mapping[str, Any]) -> RequestRow:
     values = {c.name: found[c.name] for c in REQUEST_COLUMNS}
-    for name in ("created_at", "updated_at", "expires_at", "paid_at"):
+    for name in ("created_at", "updated_at", "expires_at", "paid_at", "pay_link_until"):
         if values[name] is not None:
             values[name] = as_utc(values[name])
     label = found["clinic_display_name"] or found["clinic_name"] or found["clinic_id"]

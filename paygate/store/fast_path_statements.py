@@ -77,6 +77,7 @@ class RequestRow:
     updated_at: datetime
     expires_at: datetime
     paid_at: datetime | None
+    pay_link_until: datetime | None
     clinic_name: str
     clinic_reply_to: str | None
 

@@ -53,6 +53,9 @@ class Clinic(Base):
     reply_to: Mapped[str | None] = mapped_column(String(320), nullable=True)
     share_description: Mapped[bool] = mapped_column(Boolean, default=False)
     max_amount: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # how long an emailed payment link stays valid (and keeps its request payable)
+    pay_link_ttl: Mapped[int] = mapped_column(Integer, default=72 * 3600,
+                                              server_default="259200")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
@@ -106,11 +109,27 @@ class PaymentRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     expires_at: Mapped[datetime] = mapped_column(Timestamp)
     paid_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # the latest valid, unrevoked pay link's end; expires_at is kept at least this late
+    pay_link_until: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
     __table_args__ = (
         Index("ix_payment_requests_call", "org_id", "clinic_id", "call_id"),
         Index("ix_payment_requests_clinic_created", "clinic_id", "created_at"),
     )
+
+
+class PayLink(Base):
+    """A payment link emailed for a request: valid until expires_at unless revoked."""
+
+    __tablename__ = "pay_links"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payment_request_id: Mapped[str] = mapped_column(
+        ForeignKey("payment_requests.id"), index=True)
+    sent_to: Mapped[str] = mapped_column(String(320))
+    sent_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class PaymentRequestEvent(Base):
@@ -226,7 +245,7 @@ class AuthSession(Base):
 
     __tablename__ = "auth_sessions"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # api, admin
+    kind: Mapped[str] = mapped_column(String(16))  # api, admin, pay_link
     user_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))

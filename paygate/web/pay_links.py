@@ -47,7 +47,11 @@ def _state(linked: LinkedRequest) -> str:
         return "payable"
     if Status(status) in SETTLED:
         return "paid"
-    return "cancelled" if status == Status.CANCELLED.value else "expired"
+    if status == Status.CANCELLED.value:
+        return "cancelled"
+    if status == Status.EXPIRED.value:
+        return "expired"
+    return "revoked" if linked.link == "revoked" else "expired"  # open, this link not
 
 
 async def pay_page(request: Request) -> Response:
@@ -66,7 +70,7 @@ async def pay_page(request: Request) -> Response:
         "state": state, "token": token, "view": view, "static": STATIC_PATH,
         "amount": i18n.format_money(view.amount, view.currency, locale),
         "paid_at": i18n.format_datetime(view.paid_at, locale) if view.paid_at else None,
-        "expires": i18n.format_datetime(view.expires_at, locale),
+        "expires": i18n.format_datetime(linked.link_expires_at, locale),
         # No "<" inside the JSON: nothing in it can end its <script> element early.
         "catalog": json.dumps(catalog_json(locale), ensure_ascii=False).replace("<", "\\u003c"),
     }
@@ -101,6 +105,6 @@ def routes() -> list[BaseRoute]:
                  body=PayLinkSessionCreate, response=PayLinkSessionOut, status_code=201,
                  auth=False, tags=("pay links",), limited=True,
                  responses={401: "Not a valid link", 409: "Paid, cancelled or expired"},
-                 summary="Open a payment link: a patient session for that request's call, "
-                         "while the request can be paid"),
+                 summary="Open a payment link: a session that reads and pays that one "
+                         "request only (not its call), while the link and request stand"),
     ]

@@ -77,6 +77,7 @@ class CallOptionsOut(BaseModel):
     clinic_name: str
     default_currency: str
     max_amount: int | None
+    pay_link_hours: int = Field(description="How long an emailed payment link stays valid.")
     ready: bool
     not_ready_reason: str | None
     description_max: int
@@ -104,7 +105,8 @@ async def call_options(request: Request) -> Response:
     opts = await rt.payments.options(api_principal(request), request.path_params["call_id"])
     return json_response(CallOptionsOut(
         clinic_name=opts.clinic_name, default_currency=opts.default_currency,
-        max_amount=opts.max_amount, ready=opts.ready, not_ready_reason=opts.not_ready_reason,
+        max_amount=opts.max_amount, pay_link_hours=opts.pay_link_hours, ready=opts.ready,
+        not_ready_reason=opts.not_ready_reason,
         description_max=DESCRIPTION_MAX, stripe_js_url=rt.settings.stripe_js_url,
         currencies=[CurrencyOut(code=c, exponent=exponent(c), minimum=minimum_charge(c))
                     for c in sorted(SUPPORTED)]))

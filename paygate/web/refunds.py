@@ -77,7 +77,9 @@ class PayLinkCreate(RequestModel):
 
 class PayLinkOut(BaseModel):
     sent_to: str
-    expires_at: datetime = Field(description="The link works until the request expires.")
+    expires_at: datetime = Field(description=(
+        "The link works until then (the clinic's link validity, 72 hours unless changed); "
+        "the request stays payable that long, unless the link is revoked."))
 
 
 def refund_out(view: RefundView) -> RefundOut:
@@ -132,6 +134,12 @@ async def send_pay_link(request: Request) -> Response:
                          status_code=202)
 
 
+async def revoke_pay_link(request: Request) -> Response:
+    view = await runtime(request).pay_links.revoke(api_principal(request),
+                                                   request.path_params["request_id"])
+    return json_response(request_out(view))
+
+
 def routes() -> list[ApiRoute]:
     tags = ("refunds",)
     path = "/api/v1/payment-requests/{request_id}"
@@ -155,4 +163,11 @@ def routes() -> list[ApiRoute]:
                  responses={400: "No valid email address", 409: "The request is not open"},
                  summary="Email the patient a link to pay this open request on its own "
                          "page (clinician)"),
+        ApiRoute(f"{path}/pay-link/revoke", revoke_pay_link, methods=["POST"],
+                 response=PaymentRequestOut, tags=("pay links",),
+                 responses={403: "Not the call's clinician nor an admin of the clinic",
+                            404: "No such payment request"},
+                 summary="Revoke the request's payment links: they and the sessions opened "
+                         "from them stop working; the request keeps only its own time "
+                         "(the call's clinician or a clinic admin)"),
     ]

@@ -14,7 +14,7 @@ from tests.a11y.conftest import audit
 from tests.browser import conftest as browser_fixtures
 from tests.browser.conftest import Host
 from tests.conftest import Stack, screenshots_dir
-from tests.paylinks.conftest import link_in, link_mail
+from tests.paylinks.conftest import link_in, link_mail, send_link
 from tests.payments.conftest import Clinic, Login, request_payment, status_of
 
 pytestmark = pytest.mark.browser
@@ -53,10 +53,13 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     frame = clinician.frame(url=re.compile(r"/widget/frame"))
     assert frame is not None
     audit(frame, "the send payment link dialog")
+    expect(dialog).to_contain_text("The link works for 72 hours")
     dialog.get_by_role("button", name="Send link").click()
-    expect(doctor.get_by_test_id("pay-link-sent")).to_have_text(
-        "Payment link sent to pat@example.com.")
+    expect(doctor.get_by_test_id("pay-link-sent")).to_contain_text(
+        "Payment link sent to pat@example.com. It works until ")
     expect(doctor.get_by_role("dialog")).to_have_count(0)
+    expect(item.get_by_role("button", name=f"Revoke payment link for {created['reference']}")) \
+        .to_be_visible()
 
     # The email arrives; the patient opens its link in a browser of their own.
     url = link_in(link_mail(stack, "pat@example.com"))
@@ -64,7 +67,8 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     patient.goto(url)
     expect(patient.get_by_role("heading", name="Sunrise Clinic")).to_be_visible()
     expect(patient.get_by_text("$45.50").first).to_be_visible()
-    patient.get_by_label("Email for your receipt").fill("pat@example.com")
+    # The address the link was emailed to is already in the receipt field.
+    expect(patient.get_by_label("Email for your receipt")).to_have_value("pat@example.com")
     card = patient.frame_locator("iframe[title='Secure payment input frame']")
     card.get_by_label("Card number").fill("4242 4242 4242 4242")
     card.get_by_label("Expiration date").fill("12 / 34")
@@ -100,3 +104,42 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
         .to_be_visible()
     assert re.search(r"PAY-[0-9A-Z]{6}", later.content())
     audit(later, "a paid link's page")
+
+
+def test_the_clinician_revokes_a_link_sent_to_the_wrong_address(
+        stack: Stack, host: Host, clinic: Clinic, login: Login, contexts: Any) -> None:
+    api = login("clinician")
+    created = request_payment(api, 2500, "usd", "Prescription renewal")
+    assert send_link(api, created["id"], email="wrong@stranger.example").status_code == 202
+    url = link_in(link_mail(stack, "wrong@stranger.example"))
+    stranger = contexts().new_page()
+    stranger.goto(url)
+    expect(stranger.get_by_label("Email for your receipt")) \
+        .to_have_value("wrong@stranger.example")
+    expect(stranger.get_by_role("button", name="Pay USD 25.00")).to_be_visible()
+
+    clinician = contexts().new_page()
+    token = stack.token("clinician", name="Dr Ada Grey")
+    clinician.goto(f"{host.url}/call?who=Clinician&launch={token}&open=1")
+    doctor = clinician.frame_locator("#paygate")
+    item = doctor.get_by_role("listitem").filter(has_text="Prescription renewal")
+    revoke = item.get_by_role("button", name=f"Revoke payment link for {created['reference']}")
+    revoke.press("Enter")
+    expect(doctor.get_by_test_id("pay-link-revoked")).to_have_text(
+        "Payment link revoked: it no longer works.")
+    expect(revoke).to_have_count(0)
+    expect(item.get_by_test_id("status")).to_have_text("Waiting for patient")
+
+    # The open page learns it within seconds; a reload says the link was withdrawn.
+    expect(stranger.get_by_role("alert")).to_contain_text(
+        "The clinic has withdrawn this payment link.", timeout=10_000)
+    stranger.reload()
+    expect(stranger.get_by_role("heading", name="This payment link was withdrawn")) \
+        .to_be_visible()
+    audit(stranger, "a withdrawn link's page")
+
+    # A new link opened in the same tab gets a session of its own, not the ended one.
+    stack.mail.mailbox.messages.clear()
+    assert send_link(api, created["id"], email="wrong@stranger.example").status_code == 202
+    stranger.goto(link_in(link_mail(stack, "wrong@stranger.example")))
+    expect(stranger.get_by_role("button", name="Pay USD 25.00")).to_be_visible()

@@ -60,6 +60,24 @@ class SessionService:
         token = self._signer.mint_access(principal, session_id, int(expires_at.timestamp()))
         return IssuedSession(principal, session_id, token, expires_at)
 
+    async def open_scoped(self, principal: Principal, kind: str,
+                          until: datetime) -> IssuedSession:
+        """A session paygate itself vouches for (a pay link's, scoped to one request),
+        ending at `until` or after the access lifetime, whichever comes first."""
+        now = utcnow()
+        expires_at = min(until, now + timedelta(seconds=self._access_ttl))
+        session_id = secrets.token_urlsafe(24)
+        async with self._db.transaction() as tx:
+            tx.add(AuthSession(
+                id=session_id, kind=kind, user_id=principal.user_id, name=principal.name,
+                role=principal.role.value, org_id=principal.org_id,
+                clinic_id=principal.clinic_id, call_id=principal.call_id,
+                email=principal.email, locale=principal.locale, created_at=now,
+                expires_at=expires_at))
+        principal = Principal(**{**principal.__dict__, "session_id": session_id})
+        token = self._signer.mint_access(principal, session_id, int(expires_at.timestamp()))
+        return IssuedSession(principal, session_id, token, expires_at)
+
     def authenticate(self, access_token: str) -> Principal:
         """Stateless check of an access token (API and sockets)."""
         return self._signer.read_access(access_token, self._access_ttl)

@@ -69,12 +69,15 @@ class TokenSigner:
 
     # -- access tokens -----------------------------------------------------------------
     def mint_access(self, principal: Principal, session_id: str, expires_at: int) -> str:
-        return self._access.dumps({
+        claims = {
             "sid": session_id, "sub": principal.user_id, "name": principal.name,
             "role": principal.role.value, "org": principal.org_id,
             "clinic": principal.clinic_id, "call": principal.call_id,
             "email": principal.email, "locale": principal.locale, "exp": expires_at,
-        })
+        }
+        if principal.payment_request_id is not None:  # a pay link's narrower session
+            claims["req"] = principal.payment_request_id
+        return self._access.dumps(claims)
 
     def read_access(self, token: str, max_ttl: int) -> Principal:
         data = _loads(self._access, token, max_ttl, "access token")
@@ -103,13 +106,16 @@ def _principal(data: dict[str, Any], session_id: str = "") -> Principal:
         value = data.get(claim)
         if isinstance(value, str):  # the host platform signed it, but PostgreSQL refuses NUL
             check_text(value, f"launch_token.{claim}")
+    scope = data.get("req")
+    if scope is not None and not (isinstance(scope, str) and scope and session_id):
+        raise InvalidToken("The token's claims are malformed.")
     try:
         role = Role(data["role"])
         principal = Principal(
             user_id=str(data["sub"]), name=str(data.get("name", "")), role=role,
             org_id=str(data.get("org") or ""), clinic_id=data.get("clinic"),
             call_id=data.get("call"), email=data.get("email"), locale=data.get("locale"),
-            session_id=session_id,
+            session_id=session_id, payment_request_id=scope,
         )
     except (KeyError, ValueError):
         raise InvalidToken("The token's claims are malformed.") from None

@@ -72,12 +72,17 @@ class ClinicOverview:
         return "not_enabled"
 
 
+DEFAULT_LINK_HOURS = 72
+MAX_LINK_HOURS = 720  # paygate.services.pay_links.LINK_MAX_AGE: a link's signature lasts 30 days
+
+
 @dataclass(frozen=True)
 class ClinicSettingsInput:
     display_name: str
     default_currency: str
     reply_to: str
     share_description: bool
+    pay_link_hours: str = ""  # empty: the default, 72
 
 
 @dataclass(frozen=True)
@@ -236,8 +241,10 @@ class ClinicService:
             reply_to = parse_address(reply_to, field="reply_to", message=(
                 "The reply-to address must be an email address like "
                 "billing@clinic.example."))
+        hours = _link_hours(form.pay_link_hours)
         async with self._db.transaction() as tx:
             clinic = await self._allowed(tx, who, clinic_id)
+            clinic.pay_link_ttl = hours * 3600
             clinic.display_name = name or None
             clinic.default_currency = currency
             clinic.reply_to = reply_to or None
@@ -317,3 +324,11 @@ def _reset(clinic: Clinic, org_id: str, name: str | None) -> None:
     clinic.default_currency, clinic.share_description = "usd", False
     clinic.enabled_at, clinic.created_at = None, utcnow()
 
+
+def _link_hours(text: str) -> int:
+    """How long a payment link stays valid, in whole hours: 1 to 720 (30 days)."""
+    value = text.strip() or str(DEFAULT_LINK_HOURS)
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_LINK_HOURS:
+        raise InvalidInput(f"Payment links stay valid for 1 to {MAX_LINK_HOURS} hours; "
+                           "enter a whole number of hours.", field="pay_link_hours")
+    return int(value)

@@ -19,6 +19,7 @@ from paygate.domain.errors import AccountNotLinked, DomainError, IntentStateRefu
 from paygate.domain.payment_moves import Actor
 from paygate.domain.payment_requests import OPEN, Status, check_transition
 from paygate.logs import log_event
+from paygate.services.pay_links.scope import revoke_links
 from paygate.services.payments.ledger import SYSTEM, RequestLedger, clinic_label
 from paygate.services.payments.views import RequestView
 from paygate.services.payments.webhooks import Outcome, Settlement
@@ -70,6 +71,8 @@ class Closing:
             moved = Status(fresh.status) in OPEN
             if moved:
                 await self._ledger.transition(tx, fresh, target, actor, reason)
+            if fresh.status in (Status.CANCELLED, Status.EXPIRED):  # also by Stripe's webhook
+                await revoke_links(tx, fresh, utcnow())  # its payment links end with it
             clinic = await tx.get(Clinic, fresh.clinic_id)
         view = RequestView.of(fresh, clinic_label(clinic))
         if moved:

@@ -34,6 +34,7 @@ from paygate.domain.money import Money
 from paygate.domain.payment_requests import OPEN, PAYABLE, SETTLED, Status, check_transition
 from paygate.domain.principals import Principal, Role
 from paygate.services.mail.outbox import Draft, Outbox
+from paygate.services.pay_links.scope import authorize_request
 from paygate.services.payments.closing import Closing
 from paygate.services.payments.creation import Creation
 from paygate.services.payments.ledger import (
@@ -64,6 +65,7 @@ class CallOptions:
     max_amount: int | None
     ready: bool
     not_ready_reason: str | None
+    pay_link_hours: int
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class PaymentService:
 
     # -- queries ------------------------------------------------------------------------
     async def options(self, principal: Principal, call_id: str) -> CallOptions:
-        self._require_call(principal, call_id)
+        principal.require_checkout_settings(call_id)
         async with self._db.sessions() as tx:
             clinic, link = await self._clinic_and_link(tx, principal)
         reason = None
@@ -121,6 +123,7 @@ class PaymentService:
             default_currency=clinic.default_currency if clinic else "usd",
             max_amount=clinic.max_amount if clinic else None,
             ready=reason is None, not_ready_reason=reason,
+            pay_link_hours=clinic.pay_link_ttl // 3600 if clinic else 72,
         )
 
     async def list_for_call(self, principal: Principal, call_id: str) -> list[RequestView]:
@@ -278,7 +281,7 @@ class PaymentService:
             row = await tx.get(PaymentRequest, request_id)
         if row is None:
             raise NotFound("No such payment request.")
-        principal.require_call(row.org_id, row.clinic_id, row.call_id)
+        await authorize_request(self._db, principal, row)  # a pay link: only its own
         return row
 
     async def _detail(self, principal: Principal, row: PaymentRequest) -> RequestDetail:

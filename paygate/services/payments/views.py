@@ -51,6 +51,8 @@ class RequestView(BaseModel):
     expires_at: datetime
     paid_at: datetime | None = None
     amount_refunded: int = Field(default=0, description="Minor units refunded so far.")
+    pay_link_until: datetime | None = Field(default=None, description=(
+        "While set, an emailed payment link can still pay this request (until then)."))
 
     @classmethod
     def of(cls, row: PaymentRequest | RequestRow, clinic_name: str) -> RequestView:
@@ -64,6 +66,7 @@ class RequestView(BaseModel):
             updated_at=as_utc(row.updated_at), expires_at=as_utc(row.expires_at),
             paid_at=as_utc(row.paid_at) if row.paid_at else None,
             amount_refunded=row.amount_refunded or 0,
+            pay_link_until=as_utc(row.pay_link_until) if row.pay_link_until else None,
         )
 
     def public(self) -> dict[str, Any]:

@@ -79,7 +79,8 @@ async def edit(request: Request) -> Response:
     clinic = view.clinic
     form = {"display_name": clinic.display_name or "", "reply_to": clinic.reply_to or "",
             "default_currency": clinic.default_currency,
-            "share_description": clinic.share_description}
+            "share_description": clinic.share_description,
+            "pay_link_hours": str(clinic.pay_link_ttl // 3600)}
     return render(request, "admin/edit.html", who, {
         "view": view, "form": form, "currencies": CURRENCIES, "section": "client-payments"})
 
@@ -90,7 +91,8 @@ async def save_settings(request: Request) -> Response:
     form = ClinicSettingsInput(
         display_name=field(data, "display_name"), reply_to=field(data, "reply_to"),
         default_currency=field(data, "default_currency"),
-        share_description=field(data, "share_description") == "on")
+        share_description=field(data, "share_description") == "on",
+        pay_link_hours=field(data, "pay_link_hours"))
     clinics = runtime(request).clinics
     try:
         await clinics.save_settings(who, clinic_id, form)

@@ -13,8 +13,10 @@ from starlette.routing import Route
 from paygate import i18n
 from paygate.domain.errors import DomainError, InvalidInput
 from paygate.domain.money import Money
+from paygate.domain.payment_requests import OPEN
 from paygate.domain.principals import Principal
 from paygate.domain.refunds import LABELS, RefundStatus
+from paygate.store.database import utcnow
 from paygate.web.admin.reports import STATUS_LABELS
 from paygate.web.admin.session import admin_principal, checked_form, field, redirect, render
 from paygate.web.auth import runtime
@@ -22,7 +24,9 @@ from paygate.web.errors import status_for
 
 STATUS_TEXT = {s.value: label for s, label in STATUS_LABELS.items()}
 NOTICES = {"refunded": "Refund made. The patient gets an email with its details, if they "
-                       "gave an address for their receipt."}
+                       "gave an address for their receipt.",
+           "link_revoked": "Payment link revoked: it and the sessions opened from it no "
+                           "longer work."}
 REFUND_STATUS = {RefundStatus.PENDING: "Waiting for Stripe", RefundStatus.SUCCEEDED: "Refunded",
                  RefundStatus.FAILED: "Failed"}
 
@@ -43,8 +47,11 @@ def _base(request_id: str) -> str:
 async def payment_page(request: Request) -> Response:
     who = await admin_principal(request)
     detail = await runtime(request).refunds.detail(who, request.path_params["request_id"])
+    view = detail.view
+    link_stands = (view.status in OPEN and view.pay_link_until is not None
+                   and view.pay_link_until > utcnow())
     return render(request, "admin/refund_payment.html", who, {
-        "section": "reports", "detail": detail, "money": _money,
+        "section": "reports", "detail": detail, "money": _money, "link_stands": link_stands,
         "status_text": STATUS_TEXT, "refund_status": REFUND_STATUS,
         "notice": NOTICES.get(request.query_params.get("notice", ""))})
 
@@ -100,6 +107,13 @@ async def refund_submit(request: Request) -> Response:
         "amount_text": _major(preview.amount, detail.overview.currency)})
 
 
+async def revoke_link(request: Request) -> Response:
+    who, _ = await checked_form(request)
+    request_id = request.path_params["request_id"]
+    await runtime(request).pay_links.revoke(who, request_id)
+    return redirect(request, _base(request_id), notice="link_revoked")
+
+
 def _minor(value: str) -> int | None:
     try:
         return int(value)
@@ -113,4 +127,5 @@ def routes() -> list[Route]:
         Route("/admin/payments/{request_id}", payment_page, methods=["GET"]),
         Route("/admin/payments/{request_id}/refund", refund_form, methods=["GET"]),
         Route("/admin/payments/{request_id}/refund", refund_submit, methods=["POST"]),
+        Route("/admin/payments/{request_id}/revoke-link", revoke_link, methods=["POST"]),
     ]
