@@ -14,7 +14,6 @@ import logging
 import random
 import time
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,8 +24,8 @@ from paygate.domain.payment_requests import OPEN, Status
 from paygate.domain.principals import Principal
 from paygate.services.notices import call_channel, notice_request, snapshot_message
 from paygate.services.ports import RECONNECTED
-from paygate.settings import Settings
 from paygate.web.auth import runtime
+from paygate.web.origins import origin_allowed
 
 logger = logging.getLogger("paygate.realtime")
 
@@ -41,26 +40,6 @@ OPEN_VALUES = frozenset(status.value for status in OPEN)
 BACKLOG_LIMIT = 256  # notices held for a socket that is not reading
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
-    """Browsers always send Origin on a WebSocket; other clients cannot be tricked by a page."""
-    if origin is None:
-        return True
-    allowed = {o.lower() for o in settings.allowed_origins}
-    if "*" in allowed:
-        return True
-    if settings.public_url:
-        allowed.add(_origin(settings.public_url))
-    value = origin.rstrip("/").lower()
-    if host and urlsplit(value).netloc == host.lower():
-        return True  # same origin as this request
-    return value in allowed
-
-
 def _bearer(ws: WebSocket) -> str | None:
     for item in ws.scope.get("subprotocols", []):
         if item.startswith(BEARER_PREFIX):
@@ -70,7 +49,8 @@ def _bearer(ws: WebSocket) -> str | None:
 
 async def call_socket(ws: WebSocket) -> None:
     rt = runtime(ws)
-    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), rt.settings):
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
+                          str(ws.scope.get("scheme", "ws")), rt.settings):
         await ws.close(code=FORBIDDEN)  # before accept: the handshake gets HTTP 403
         return
     offered = ws.scope.get("subprotocols", [])
