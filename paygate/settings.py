@@ -42,6 +42,7 @@ class Settings:
     launch_token_max_ttl: int = 24 * 3600
     payment_request_ttl: int = 30 * 60
     reconcile_interval: int = 60
+    sockets_per_session: int = 5
     stripe_timeout: int = 10
     run_workers: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -94,6 +95,7 @@ class Settings:
             admin_session_ttl=env.seconds("PAYGATE_ADMIN_SESSION_TTL", 8 * 3600),
             payment_request_ttl=env.seconds("PAYGATE_PAYMENT_REQUEST_TTL", 30 * 60),
             reconcile_interval=env.seconds("PAYGATE_RECONCILE_INTERVAL", 60),
+            sockets_per_session=env.count("PAYGATE_SOCKETS_PER_SESSION", 5),
             stripe_timeout=env.seconds("PAYGATE_STRIPE_TIMEOUT", 10),
             run_workers=env.flag("PAYGATE_RUN_WORKERS", True),
         )
@@ -193,6 +195,14 @@ class _Env:
             return default
         if not value.isdigit() or int(value) <= 0:
             raise SettingsError(f"{name} must be a whole number of seconds above 0")
+        return int(value)
+
+    def count(self, name: str, default: int) -> int:
+        value = self.get(name)
+        if value is None:
+            return default
+        if not value.isdigit() or int(value) <= 0:
+            raise SettingsError(f"{name} must be a whole number above 0")
         return int(value)
 
     def flag(self, name: str, default: bool) -> bool:
