@@ -21,7 +21,7 @@ from starlette.routing import Route
 from paygate.domain.errors import Forbidden, InvalidInput, NotAuthenticated
 from paygate.domain.principals import ADMIN_ROLES, Principal
 from paygate.web.auth import runtime
-from paygate.web.origins import origin_of
+from paygate.web.origins import same_origin
 
 COOKIE = "paygate_admin"
 COOKIE_SALT = "paygate.admin-cookie.v1"
@@ -77,8 +77,9 @@ async def checked_form(request: Request) -> tuple[Principal, FormData]:
     """For every POST: the admin, after the Fetch-Metadata and CSRF token checks."""
     origin = request.headers.get("origin")
     if (request.headers.get("sec-fetch-site", "same-origin") in CROSS_SITE
-            or (origin is not None and origin != "null"
-                and origin_of(origin) != origin_of(public_base(request)))):
+            or (origin not in (None, "null") and not same_origin(
+                str(origin), request.headers.get("host"), request.url.scheme,
+                runtime(request).settings))):
         raise Forbidden("This form was sent from another site, so it was refused.")
     who = await admin_principal(request)
     form = await request.form(max_files=0, max_fields=60, max_part_size=64 * 1024)
