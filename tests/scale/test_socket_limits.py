@@ -1,7 +1,8 @@
 """What one credential may do on the call channel, over real WebSockets against a real
 server: a socket ends with its session (4401), a session holds a handful of sockets (the
 next is refused with 4429, the open ones stay), and a flood of snapshot requests gets a
-burst of snapshots, then one a second, and error frames for the rest."""
+burst of snapshots, then one a second, and error frames for the rest. One journey also in
+Chromium: the panel tells the person their session has ended, and stops reconnecting."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
@@ -84,6 +86,27 @@ def first_frame(ws: ClientConnection) -> dict[str, Any] | int:
     except ConnectionClosed as closed:
         assert closed.rcvd is not None
         return closed.rcvd.code
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("stack_overrides", [{"access_token_ttl": 6}])
+def test_in_chromium_the_panel_tells_the_person_when_its_session_has_ended(
+        stack: Stack, browser: Any) -> None:
+    seed(stack)
+    context = browser.new_context()
+    page = context.new_page()
+    sockets: list[Any] = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    page.goto(f"{stack.url}/widget/frame?launch={stack.token('patient')}")
+    status = page.locator(".pg-conn")
+    expect(status).to_have_attribute("data-state", "live")
+    ended = page.get_by_text("Your session for this call has ended. Close the panel and "
+                             "open it again from Apps & Tools.")
+    expect(ended).to_be_visible(timeout=12_000)
+    expect(status).to_have_attribute("data-state", "refused")
+    page.wait_for_timeout(1500)
+    assert len(sockets) == 1  # told, not reconnecting in a loop with a dead credential
+    context.close()
 
 
 @pytest.mark.parametrize(("stack_overrides", "cap"), [({}, 5), ({"sockets_per_session": 2}, 2)])
