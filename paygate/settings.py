@@ -54,6 +54,7 @@ class Settings:
     launch_token_max_ttl: int = 24 * 3600
     payment_request_ttl: int = 30 * 60
     reconcile_interval: int = 60
+    sockets_per_session: int = 5
     stripe_timeout: int = 10
     run_workers: bool = True
     # Request limits (docs/deployment.md, "Limits"): body bytes for the API and admin forms,
@@ -125,6 +126,7 @@ class Settings:
             admin_session_ttl=env.seconds("PAYGATE_ADMIN_SESSION_TTL", 8 * 3600),
             payment_request_ttl=env.seconds("PAYGATE_PAYMENT_REQUEST_TTL", 30 * 60),
             reconcile_interval=env.seconds("PAYGATE_RECONCILE_INTERVAL", 60),
+            sockets_per_session=env.count("PAYGATE_SOCKETS_PER_SESSION", 5),
             stripe_timeout=env.seconds("PAYGATE_STRIPE_TIMEOUT", 10),
             run_workers=env.flag("PAYGATE_RUN_WORKERS", True),
             max_body_bytes=env.count("PAYGATE_MAX_BODY_BYTES", 64 * 1024),

@@ -1,5 +1,10 @@
 // The call channel: a snapshot on every (re)connect, then notices. Reconnects with backoff;
-// gives up only when the server says the credential is no good (4401/4403).
+// gives up only when the server says the credential is no good (4401: missing or expired,
+// also sent to an open socket the moment its session expires; 4403: not this call), and
+// then hands over to onRefused, which tells the person (a launch token works only once, so
+// a new session needs a new launch from the host). 4429 (this session already has its cap
+// of sockets open, e.g. many tabs, or old connections the server has not yet seen drop)
+// is retried with the same backoff.
 
 const PING_EVERY = 20000;
 const SILENCE_LIMIT = 60000;

@@ -2,8 +2,10 @@
 
 The access token travels in Sec-WebSocket-Protocol (["paygate.v1", "bearer.<token>"]), never
 in the URL, so it stays out of access logs. Close codes: 4401 the credential is missing or
-expired (sign in again), 4403 not this person's call. A cross-origin page is refused at the
-handshake (HTTP 403)."""
+expired (sign in again; an open socket is closed with it the moment its token expires),
+4403 not this person's call, 4429 this session already holds its cap of open sockets (the
+ones open stay open). A cross-origin page is refused at the handshake (HTTP 403). Snapshot
+requests beyond a small burst get an error frame instead of a snapshot."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ import logging
 import random
 import time
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,8 +26,9 @@ from paygate.domain.payment_requests import OPEN, Status
 from paygate.domain.principals import Principal
 from paygate.services.payments.views import call_channel, notice_request, snapshot_message
 from paygate.services.ports import RECONNECTED
-from paygate.settings import Settings
 from paygate.web.auth import runtime
+from paygate.web.origins import origin_allowed
+from paygate.web.socket_limits import OpenSockets, rate_limited_frame, take_snapshot_turn
 
 logger = logging.getLogger("paygate.realtime")
 
@@ -35,30 +37,11 @@ BEARER_PREFIX = "bearer."
 KEEPALIVE_SECONDS = 25.0
 # Expire a little after the deadline, so the request is past it on the database's clock too.
 EXPIRY_SLACK = 0.25
-UNAUTHENTICATED, FORBIDDEN = 4401, 4403
+UNAUTHENTICATED, FORBIDDEN, TOO_MANY = 4401, 4403, 4429
+EXPIRED_REASON = "Your session has expired; sign in again."
 PING, PONG = json.dumps({"type": "ping"}), json.dumps({"type": "pong"})
 OPEN_VALUES = frozenset(status.value for status in OPEN)
 BACKLOG_LIMIT = 256  # notices held for a socket that is not reading
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
-    """Browsers always send Origin on a WebSocket; other clients cannot be tricked by a page."""
-    if origin is None:
-        return True
-    allowed = {o.lower() for o in settings.allowed_origins}
-    if "*" in allowed:
-        return True
-    if settings.public_url:
-        allowed.add(_origin(settings.public_url))
-    value = origin.rstrip("/").lower()
-    if host and urlsplit(value).netloc == host.lower():
-        return True  # same origin as this request
-    return value in allowed
 
 
 def _bearer(ws: WebSocket) -> str | None:
@@ -68,9 +51,10 @@ def _bearer(ws: WebSocket) -> str | None:
     return None
 
 
-async def call_socket(ws: WebSocket) -> None:
+async def call_socket(ws: WebSocket, sockets: OpenSockets) -> None:
     rt = runtime(ws)
-    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), rt.settings):
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
+                          str(ws.scope.get("scheme", "ws")), rt.settings):
         await ws.close(code=FORBIDDEN)  # before accept: the handshake gets HTTP 403
         return
     offered = ws.scope.get("subprotocols", [])
@@ -80,7 +64,7 @@ async def call_socket(ws: WebSocket) -> None:
     try:
         if token is None:
             raise DomainError("Send the access token as the bearer.<token> subprotocol.")
-        principal = rt.sessions.authenticate(token)
+        principal, until = rt.sessions.authenticate_until(token)
     except DomainError as exc:
         await ws.close(code=UNAUTHENTICATED, reason=exc.message[:120])
         return
@@ -89,20 +73,32 @@ async def call_socket(ws: WebSocket) -> None:
     except Forbidden as exc:
         await ws.close(code=FORBIDDEN, reason=exc.message[:120])
         return
-    await CallSocket(ws, principal, call_id).run()
+    limit = rt.settings.sockets_per_session
+    if not sockets.claim(principal.session_id, limit):
+        await ws.close(code=TOO_MANY, reason=f"This session already has {limit} sockets "
+                                             "open; close one before opening another.")
+        return
+    try:
+        await CallSocket(ws, principal, call_id, until).run()
+    finally:
+        sockets.release(principal.session_id)
 
 
 class CallSocket:
     """One person's socket on a call. Besides the receive loop there is one timer (the
-    keepalive ping, or the moment the earliest open request it has shown expires, whichever
-    comes first) and, only while notices are on their way out, a sender task: an idle
-    socket holds no task, queue or database work of its own (fewer objects for every
-    garbage collection to walk, see docs/benchmarks.md)."""
+    keepalive ping, the moment the earliest open request it has shown expires, or the
+    moment its access token does, whichever comes first) and, only while notices are on
+    their way out, a sender task: an idle socket holds no task, queue or database work of
+    its own (fewer objects for every garbage collection to walk, see docs/benchmarks.md).
+    The token's expiry and the snapshot rate limit are two floats on this object."""
 
-    def __init__(self, ws: WebSocket, principal: Principal, call_id: str) -> None:
+    def __init__(self, ws: WebSocket, principal: Principal, call_id: str,
+                 until: float) -> None:
         self._ws = ws
         self._principal = principal
         self._call_id = call_id
+        self._until = until  # epoch seconds: the access token's end, and this socket's
+        self._snapshots_due = 0.0  # the snapshot rate limit's state (socket_limits)
         self._rt = runtime(ws)
         assert principal.clinic_id is not None
         self._clinic_id = principal.clinic_id
@@ -165,6 +161,9 @@ class CallSocket:
     async def _send_backlog(self) -> None:
         try:
             while self._backlog:
+                if time.time() >= self._until:  # the timer may not have run yet
+                    await self._end_session()
+                    return
                 message = self._backlog.pop(0)
                 if message == RECONNECTED:  # notices may have been lost meanwhile
                     await self._send_snapshot()
@@ -198,10 +197,11 @@ class CallSocket:
         if self._closed or not self._ready:
             return
         loop = asyncio.get_running_loop()
-        when = self._next_ping
+        now = time.time()
+        when = min(self._next_ping, loop.time() + max(0.0, self._until - now))
         if self._expiries:
             due = min(self._expiries.values())
-            when = min(when, loop.time() + max(0.0, due - time.time()) + EXPIRY_SLACK)
+            when = min(when, loop.time() + max(0.0, due - now) + EXPIRY_SLACK)
         if self._timer is not None:
             if abs(self._timer.when() - when) < 0.05:
                 return
@@ -216,6 +216,9 @@ class CallSocket:
     async def _on_timer(self) -> None:
         try:
             now = time.time()
+            if now >= self._until:
+                await self._end_session()
+                return
             due = [rid for rid, at in self._expiries.items() if at <= now]
             if due:
                 # Forget them either way: a notice (or the next snapshot) brings back any
@@ -235,9 +238,21 @@ class CallSocket:
             logger.exception("call socket timer failed")
         self._schedule()
 
+    async def _end_session(self) -> None:
+        """The access token has expired: nothing more goes out, and the widget is told to
+        sign in again (4401)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._backlog.clear()
+        await self._ws.close(code=UNAUTHENTICATED, reason=EXPIRED_REASON)
+
     async def _read(self) -> None:
         while True:
             text = await self._ws.receive_text()
+            if time.time() >= self._until:
+                await self._end_session()
+                continue  # the client's close (or disconnect) ends the loop
             try:
                 kind = json.loads(text).get("type")
             except (ValueError, AttributeError):
@@ -245,7 +260,12 @@ class CallSocket:
             if kind == "ping":
                 await self._ws.send_text(PONG)
             elif kind == "snapshot":
-                await self._send_snapshot()
+                now = time.monotonic()
+                allowed, self._snapshots_due = take_snapshot_turn(self._snapshots_due, now)
+                if allowed:
+                    await self._send_snapshot()
+                else:  # over the limit: an error frame, no database work
+                    await self._ws.send_text(rate_limited_frame(self._snapshots_due, now))
 
 
 SOCKET_PATH = "/api/v1/calls/{call_id}/socket"
@@ -262,6 +282,7 @@ class CallSocketShortcut:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._path = compile_path(SOCKET_PATH)[0]
+        self._sockets = OpenSockets()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -270,6 +291,6 @@ class CallSocketShortcut:
                                      else path)
             if match is not None:
                 scope["path_params"] = match.groupdict()
-                await call_socket(WebSocket(scope, receive, send))
+                await call_socket(WebSocket(scope, receive, send), self._sockets)
                 return
         await self.app(scope, receive, send)

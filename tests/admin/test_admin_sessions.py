@@ -1,16 +1,24 @@
-"""Admin sign-in, the session cookie, roles, CSRF and page security headers (HTTP level)."""
+"""Admin sign-in, the session cookie, roles, CSRF and page security headers (HTTP level;
+one journey also in Chromium)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from playwright.sync_api import expect
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from paygate.app import create_app
 from paygate.domain.principals import Role
 from paygate.services.auth.tokens import TokenSigner
-from tests.admin.conftest import admin_client, csrf_of, seed
+from tests.admin.conftest import Browser, admin_client, csrf_of, seed
 from tests.conftest import SECRET_KEY, Stack, make_settings, mint
 from tests.servers import serve_asgi
 
@@ -150,3 +158,88 @@ def test_user_text_is_escaped(stack: Stack) -> None:
         html = client.get(PAGE).text
         assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
         assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+NAVIGATION = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+              "Sec-Fetch-Dest": "document"}
+
+
+def test_a_launch_link_from_another_site_cannot_swap_or_end_the_admin_session(
+        stack: Stack) -> None:
+    seed(stack)
+    with admin_client(stack, user="vera", name="Vera Admin") as victim:
+        cookie = victim.cookies["paygate_admin"]
+        theirs = stack.token("clinic_admin", user="mallory", name="Mallory Admin")
+        # Another site sends the browser to a sign-in link with its own launch token; a
+        # browser without Fetch Metadata is treated the same.
+        for headers in (NAVIGATION, {}):
+            asked = victim.get("/admin/login", params={"launch": theirs}, headers=headers)
+            assert asked.status_code == 200
+            assert "set-cookie" not in asked.headers
+            assert "frame-ancestors 'none'" in asked.headers["content-security-policy"]
+            assert "You are signed in as <strong>Vera Admin</strong>" in asked.text
+            assert "Sign in as Mallory Admin" in asked.text
+            assert "Stay signed in as Vera Admin" in asked.text
+            assert victim.cookies["paygate_admin"] == cookie
+            assert "Vera Admin" in victim.get("/admin/").text  # still signed in, as herself
+
+        # Its auto-submitting form cannot say yes: no CSRF token, or sent from another site.
+        forged = victim.post("/admin/login", data={"launch": theirs, "next": "/admin/"},
+                             headers={"Sec-Fetch-Site": "cross-site"})
+        assert forged.status_code == 403
+        token = csrf_of(asked.text)
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"},
+                        {"Origin": stack.url.replace("http://", "https://")}):
+            refused = victim.post("/admin/login", data={"csrf": token, "launch": theirs},
+                                  headers=headers)
+            assert refused.status_code == 403, headers
+            assert "sent from another site" in refused.text
+        without_token = victim.post("/admin/login", data={"launch": theirs})
+        assert without_token.status_code == 403
+        assert "Vera Admin" in victim.get("/admin/").text
+
+        # Her own next launch from the platform (cross-site too) signs her in at once.
+        mine = victim.get("/admin/login", headers=NAVIGATION, params={
+            "launch": stack.token("clinic_admin", user="vera", name="Vera Admin")})
+        assert mine.status_code == 303
+        assert victim.cookies["paygate_admin"] != cookie
+        cookie = victim.cookies["paygate_admin"]
+
+        # Asked again, she chooses to switch: the page's own form does it.
+        asked = victim.get("/admin/login", params={"launch": theirs, "next": PAGE},
+                           headers=NAVIGATION)
+        switched = victim.post("/admin/login", headers={"Origin": stack.url}, data={
+            "csrf": csrf_of(asked.text), "launch": theirs, "next": PAGE})
+        assert switched.status_code == 303
+        assert switched.headers["location"] == PAGE
+        assert "Mallory Admin" in victim.get("/admin/").text
+        # The session she left is ended, and the link is used up.
+        with httpx.Client(base_url=stack.url, cookies={"paygate_admin": cookie}) as old:
+            assert old.get("/admin/").status_code == 401
+        again = victim.get("/admin/login", params={"launch": theirs})
+        assert again.status_code == 401
+        assert "already been used" in again.text
+        assert "Mallory Admin" in victim.get("/admin/").text
+
+
+@pytest.mark.browser
+def test_in_chromium_a_page_elsewhere_cannot_sign_the_admin_in_as_someone_else(
+        stack: Stack, admin_browser: Browser) -> None:
+    seed(stack)
+    theirs = stack.token("clinic_admin", user="mallory", name="Mallory Admin")
+
+    async def lure(request: Request) -> HTMLResponse:
+        return HTMLResponse(f"""<!doctype html><title>Free prize</title>
+<script>location.href = {f"{stack.url}/admin/login?launch={theirs}"!r};</script>""")
+
+    page: Any = admin_browser.page("clinic_admin", user="vera", name="Vera Admin")
+    expect(page.locator(".who-name")).to_have_text("Vera Admin")
+    with serve_asgi(Starlette(routes=[Route("/", lure)])) as elsewhere:
+        page.goto(elsewhere)
+        expect(page.get_by_role("heading", name="Switch account?")).to_be_visible()
+        page.get_by_role("link", name="Stay signed in as Vera Admin").click()
+        expect(page.locator(".who-name")).to_have_text("Vera Admin")
+        # The same link, followed on purpose, and the person says yes on paygate's page.
+        page.goto(elsewhere)
+        page.get_by_role("button", name="Sign in as Mallory Admin").click()
+        expect(page.locator(".who-name")).to_have_text("Mallory Admin")

@@ -87,3 +87,12 @@ def test_limits_have_defaults_and_read_count_per_seconds(tmp_path: Path) -> None
                         ("PAYGATE_MAX_BODY_BYTES", "0"), ("PAYGATE_MAX_CONNECTIONS", "lots")):
         with pytest.raises(SettingsError, match=name):
             Settings.from_env(env(tmp_path, **{name: value}))
+
+
+def test_sockets_per_session_defaults_to_five_and_must_be_a_count(tmp_path: Path) -> None:
+    assert Settings.from_env(env(tmp_path)).sockets_per_session == 5
+    raised = Settings.from_env(env(tmp_path, PAYGATE_SOCKETS_PER_SESSION="12"))
+    assert raised.sockets_per_session == 12
+    for bad in ("0", "five", "-1"):
+        with pytest.raises(SettingsError, match="PAYGATE_SOCKETS_PER_SESSION"):
+            Settings.from_env(env(tmp_path, PAYGATE_SOCKETS_PER_SESSION=bad))

@@ -103,6 +103,24 @@ def test_an_allowed_host_origin_may_connect(stack: Stack, clinic: Clinic) -> Non
         assert receive(ws)["type"] == "snapshot"
 
 
+@pytest.mark.parametrize("stack_overrides", [{"public_url": "https://paygate.example",
+                                               "allowed_origins": ()}])
+def test_the_origin_check_compares_scheme_host_and_port(stack: Stack, clinic: Clinic) -> None:
+    """paygate behind a TLS proxy: the public URL is https, the socket arrives as plain ws.
+    A page on http:// (or another port) of the same host is another origin."""
+    token = access_token(stack, "patient")
+    own = stack.url.replace("http://", "https://")  # this host, the public URL's scheme
+    port = int(stack.url.rsplit(":", 1)[1])
+    for origin in (stack.url, f"https://127.0.0.1:{port + 1}", "http://paygate.example",
+                   "https://paygate.example:8443", "null"):
+        with pytest.raises(InvalidStatus) as refused:
+            open_socket(stack, token, origin=origin)
+        assert refused.value.response.status_code == 403, origin
+    for origin in (own, "https://paygate.example", "https://PayGate.example:443"):
+        with open_socket(stack, token, origin=origin) as ws:
+            assert receive(ws)["type"] == "snapshot", origin
+
+
 @pytest.mark.parametrize(("token", "call", "code"), [
     (None, "call_1", 4401),
     ("not-a-token", "call_1", 4401),

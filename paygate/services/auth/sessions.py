@@ -82,6 +82,11 @@ class SessionService:
         """Stateless check of an access token (API and sockets)."""
         return self._signer.read_access(access_token, self._access_ttl)
 
+    def authenticate_until(self, access_token: str) -> tuple[Principal, float]:
+        """The same check, with the moment (epoch seconds) the token stops verifying: a
+        socket it opened is closed then."""
+        return self._signer.read_access_until(access_token, self._access_ttl)
+
     async def load_admin(self, session_id: str) -> Principal:
         """An admin cookie session, checked against the table so logout revokes it."""
         async with self._db.sessions() as tx:

@@ -60,7 +60,7 @@ class TokenSigner:
         return self._launch.dumps({k: v for k, v in claims.items() if v is not None})
 
     def read_launch(self, token: str) -> LaunchClaims:
-        data = _loads(self._launch, token, self._launch_max_ttl, "launch token")
+        data, _ = _loads(self._launch, token, self._launch_max_ttl, "launch token")
         principal = _principal(data)
         jti = data.get("jti")
         if not isinstance(jti, str) or not jti:
@@ -80,16 +80,23 @@ class TokenSigner:
         return self._access.dumps(claims)
 
     def read_access(self, token: str, max_ttl: int) -> Principal:
-        data = _loads(self._access, token, max_ttl, "access token")
-        return _principal(data, session_id=str(data.get("sid", "")))
+        return self.read_access_until(token, max_ttl)[0]
+
+    def read_access_until(self, token: str, max_ttl: int) -> tuple[Principal, float]:
+        """The token's principal and the moment (epoch seconds) it stops verifying: its
+        `exp`, or earlier when the configured lifetime has been shortened since."""
+        data, signed_at = _loads(self._access, token, max_ttl, "access token")
+        until = min(float(data["exp"]), signed_at + max_ttl)
+        return _principal(data, session_id=str(data.get("sid", ""))), until
 
 
 def _loads(serializer: URLSafeTimedSerializer, token: str, max_age: int,
-           what: str) -> dict[str, Any]:
+           what: str) -> tuple[dict[str, Any], float]:
+    """The claims and when they were signed (epoch seconds)."""
     if not token or len(token) > 4096:
         raise InvalidToken(f"The {what} is missing or malformed.")
     try:
-        data = serializer.loads(token, max_age=max_age)
+        data, signed_at = serializer.loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise TokenExpired(f"The {what} has expired.") from None
     except BadSignature:
@@ -98,7 +105,7 @@ def _loads(serializer: URLSafeTimedSerializer, token: str, max_age: int,
         raise InvalidToken(f"The {what} is malformed.")
     if data["exp"] < time.time():
         raise TokenExpired(f"The {what} has expired.")
-    return data
+    return data, signed_at.timestamp()
 
 
 def _principal(data: dict[str, Any], session_id: str = "") -> Principal:

@@ -1,4 +1,10 @@
-"""Admin sign-in from a launch token, the session cookie, CSRF checks and page rendering."""
+"""Admin sign-in from a launch token, the session cookie, CSRF checks and page rendering.
+
+A launch link never replaces one person's admin session with another's by itself: a page
+from another site could send the browser to `/admin/login?launch=<someone else's token>`
+(login CSRF, and a forced sign-out of whoever was signed in). Over a session of another
+person the link asks first, and only the POST of that page, same-origin and carrying the
+session's CSRF token, switches."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from paygate.domain.errors import Forbidden, NotAuthenticated
 from paygate.domain.principals import ADMIN_ROLES, Principal
 from paygate.web.api import check_form
 from paygate.web.auth import runtime
+from paygate.web.origins import same_origin
 from paygate.web.rate_limits import enforce_per_address
 
 COOKIE = "paygate_admin"
@@ -70,7 +77,11 @@ async def admin_principal(request: Request) -> Principal:
 
 async def checked_form(request: Request) -> tuple[Principal, FormData]:
     """For every POST: the admin, after the Fetch-Metadata and CSRF token checks."""
-    if request.headers.get("sec-fetch-site", "same-origin") in CROSS_SITE:
+    origin = request.headers.get("origin")
+    if (request.headers.get("sec-fetch-site", "same-origin") in CROSS_SITE
+            or (origin not in (None, "null") and not same_origin(
+                str(origin), request.headers.get("host"), request.url.scheme,
+                runtime(request).settings))):
         raise Forbidden("This form was sent from another site, so it was refused.")
     who = await admin_principal(request)
     form = await request.form(max_files=0, max_fields=60, max_part_size=64 * 1024)
@@ -107,22 +118,52 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
+def _admin_claims(request: Request, token: str) -> Principal:
+    principal = runtime(request).signer.read_launch(token).principal
+    if principal.role not in ADMIN_ROLES:
+        raise Forbidden("The admin pages are for clinic admins, org admins and operators.")
+    return principal
+
+
+def _same_person(a: Principal, b: Principal) -> bool:
+    return (a.user_id, a.role, a.org_id, a.clinic_id) == (b.user_id, b.role, b.org_id,
+                                                          b.clinic_id)
+
+
 async def login(request: Request) -> Response:
+    """GET /admin/login?launch=...: sign in, or (over another person's session) ask."""
     token = request.query_params.get("launch", "")
     rt = runtime(request)
     await enforce_per_address(request, "admin_login", rt.settings.limit_admin_login)
-    claims = rt.signer.read_launch(token)
-    if claims.principal.role not in ADMIN_ROLES:
-        raise Forbidden("The admin pages are for clinic admins, org admins and operators.")
-    issued = await rt.sessions.exchange(token, kind="admin")
+    incoming = _admin_claims(request, token)  # a bad token changes nothing
     try:
-        previous = await admin_principal(request)
+        previous: Principal | None = await admin_principal(request)
     except NotAuthenticated:
         previous = None
+    target = _safe_next(request.query_params.get("next"))
+    if previous is not None and not _same_person(previous, incoming):
+        return render(request, "admin/switch_account.html", previous,
+                      {"incoming": incoming, "launch": token, "next": target})
+    return await _sign_in(request, token, previous, target)
+
+
+async def confirm_login(request: Request) -> Response:
+    """POST /admin/login from the "Switch account?" page."""
+    previous, form = await checked_form(request)
+    await enforce_per_address(request, "admin_login", runtime(request).settings.limit_admin_login)
+    token = field(form, "launch")
+    _admin_claims(request, token)
+    return await _sign_in(request, token, previous, _safe_next(field(form, "next")))
+
+
+async def _sign_in(request: Request, token: str, previous: Principal | None,
+                   target: str) -> Response:
+    rt = runtime(request)
+    issued = await rt.sessions.exchange(token, kind="admin")
     if previous is not None:
         await rt.sessions.revoke(previous.session_id)
     await rt.clinics.note_admin_login(issued.principal)
-    response = redirect(request, _safe_next(request.query_params.get("next")))
+    response = redirect(request, target)
     response.set_cookie(
         COOKIE, rt.signer.serializer(COOKIE_SALT).dumps(issued.session_id),
         max_age=rt.settings.admin_session_ttl, path="/admin", httponly=True,
@@ -142,5 +183,6 @@ async def logout(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/admin/login", login, methods=["GET"]),
+        Route("/admin/login", confirm_login, methods=["POST"]),
         Route("/admin/logout", logout, methods=["POST"]),
     ]
