@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +38,8 @@ def two_free_ports() -> int:
     raise RuntimeError("no two free ports in a row")
 
 
-@pytest.fixture
-def demo() -> Iterator[tuple[str, str]]:
+def start_demo() -> tuple[subprocess.Popen[str], str]:
+    """`paygate demo` in a subprocess, once its banner says it is ready."""
     port = two_free_ports()
     process = subprocess.Popen(
         [sys.executable, "-m", "paygate.cli", "demo", "--port", str(port)],
@@ -53,8 +54,22 @@ def demo() -> Iterator[tuple[str, str]]:
             process.kill()
             raise AssertionError(f"the demo did not start:\n{banner}")
         banner += line
+    assert f"http://127.0.0.1:{port}/demo" in banner
+    return process, banner
+
+
+def scratch_folder(banner: str) -> Path:
+    found = re.search(r"Scratch folder\s+(\S+)", banner)
+    assert found is not None, banner
+    return Path(found.group(1))
+
+
+@pytest.fixture
+def demo() -> Iterator[tuple[str, str]]:
+    process, banner = start_demo()
+    assert process.stdout is not None
     room = re.search(r"Demo call room\s+(\S+)", banner)
-    assert room is not None and room.group(1) == f"http://127.0.0.1:{port}/demo"
+    assert room is not None
     yield room.group(1), banner
     process.send_signal(signal.SIGINT)
     try:
@@ -111,5 +126,95 @@ def test_the_demo_room_plays_the_whole_flow(demo: tuple[str, str], browser: Any)
         expect(receipt).to_contain_text("pat.doe@example.com")
         expect(receipt.frame_locator("iframe").get_by_text("USD 120.00")).to_be_visible()
         shot(mail, "9-demo-captured-email")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_the_demo_removes_its_scratch_folder(stop: signal.Signals) -> None:
+    process, banner = start_demo()
+    assert process.stdout is not None
+    try:
+        folder = scratch_folder(banner)
+        assert (folder / "demo.db").is_file()  # the demo's database lives there
+        process.send_signal(stop)
+        assert process.wait(timeout=15) == 0
+        assert not folder.exists(), f"{folder} was left behind"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser: Any) -> None:
+    """A newcomer walks the admin side from the demo room: the linked clinic's pages, then
+    an enablement from the request to Go to Stripe, for a clinic without the add-on."""
+    room_url, banner = demo
+    assert f"Operator         {room_url}/admin/operator" in banner
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        room = context.new_page()
+        room.goto(room_url)
+        links = room.get_by_role("navigation", name="Demo links")
+
+        with context.expect_page() as opened:
+            links.get_by_role("link", name="Open as clinic admin").click()
+        admin = opened.value
+        expect(admin.get_by_role("heading", name="Clinics")).to_be_visible()
+        expect(admin.get_by_text("Alex Admin")).to_be_visible()
+        tabs = admin.get_by_role("navigation", name="Configure")
+        tabs.get_by_role("link", name="Client Payments").click()
+        expect(admin.get_by_role("heading", name="Linked Stripe account")).to_be_visible()
+        expect(admin.locator('[data-field="name"]')).to_have_text("Sunrise Clinic")
+        tabs.get_by_role("link", name="Reports").click()
+        expect(admin.get_by_role("heading", name="Payment report")).to_be_visible()
+        tabs.get_by_role("link", name="Undelivered").click()
+        expect(admin.get_by_role("heading", name="Undelivered email")).to_be_visible()
+
+        # Clicked again (a launch token is used once): a fresh sign-in, not an error.
+        with context.expect_page() as again:
+            links.get_by_role("link", name="Open as clinic admin").click()
+        expect(again.value.get_by_role("heading", name="Clinics")).to_be_visible()
+        again.value.close()
+
+        # Enablement from the start, for Harbour Clinic.
+        with context.expect_page() as opened:
+            room.get_by_role("link", name="open as clinic admin of Harbour Clinic").click()
+        hana = opened.value
+        hana.get_by_role("navigation", name="Configure").get_by_role(
+            "link", name="Client Payments").click()
+        expect(hana.get_by_text("is not enabled for this clinic")).to_be_visible()
+        hana.get_by_role("link", name="Request the Payment Gateway add-on").click()
+        hana.get_by_label("Why do you need it?").fill("Video follow-ups with a visit fee.")
+        hana.get_by_role("button", name="Send request").click()
+        case = hana.get_by_role("heading", name=re.compile(r"Case PG-\d{6}"))
+        expect(case).to_be_visible()
+        reference = (case.text_content() or "").removeprefix("Case ").strip()
+
+        with context.expect_page() as opened:
+            links.get_by_role("link", name="Open as operator").click()
+        operator = opened.value
+        expect(operator.get_by_text("Sam Operator")).to_be_visible()
+        operator.get_by_role("navigation", name="Configure").get_by_role(
+            "link", name="Operator console").click()
+        operator.get_by_role("link", name=reference).click()
+        operator.get_by_role("button", name="Approve and enable").click()
+        expect(operator.locator('[data-field="case-status"]')).to_have_text("Approved")
+
+        # One browser holds one admin session: back to Harbour's admin through the room.
+        hana.close()
+        with context.expect_page() as opened:
+            room.get_by_role("link", name="open as clinic admin of Harbour Clinic").click()
+        hana = opened.value
+        hana.get_by_role("navigation", name="Configure").get_by_role(
+            "link", name="Client Payments").click()
+        hana.get_by_role("button", name="Go to Stripe").click()
+        expect(hana.get_by_role("heading", name="Connect your Stripe account")).to_be_visible()
+        hana.locator('input[name="account"][value="new"]').check()
+        hana.locator('input[name="business_name"]').fill("Harbour Clinic")
+        hana.locator('input[name="email"]').fill("billing@harbour.example")
+        hana.get_by_role("button", name="Authorize access to this account").click()
+        expect(hana.get_by_role("status")).to_contain_text("Your Stripe account is linked")
     finally:
         context.close()
