@@ -218,3 +218,99 @@ def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser:
         expect(hana.get_by_role("status")).to_contain_text("Your Stripe account is linked")
     finally:
         context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+def frame_box(page: Any, frame_name: str, locator: Any) -> dict[str, float]:
+    """An element's box inside a panel, in the top page's viewport coordinates."""
+    outer = page.locator(f"iframe[name='{frame_name}']").bounding_box()
+    inner = locator.evaluate("e => { const r = e.getBoundingClientRect();"
+                             " return {x: r.x, y: r.y, width: r.width, height: r.height}; }")
+    return {"x": outer["x"] + inner["x"], "y": outer["y"] + inner["y"],
+            "width": inner["width"], "height": inner["height"]}
+
+
+def inside_viewport(box: dict[str, float], width: int = 390, height: int = 844) -> bool:
+    return (box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width
+            and box["y"] + box["height"] <= height and box["height"] > 0)
+
+
+def no_horizontal_overflow(page: Any) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{widths[0]} px of content in a {widths[1]} px screen"
+
+
+def test_the_demo_room_on_a_phone(demo: tuple[str, str], browser: Any) -> None:
+    """A 390x844 touch phone: the video stacks above the panel, nothing overflows or covers
+    the panel's status line, fields are 16 px (no zoom on focus), and a declined card's
+    message shows together with the Pay button."""
+    room_url, _ = demo
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(room_url)
+        patient = page.frame_locator("iframe[name='paygate-patient']")
+        doctor = page.frame_locator("iframe[name='paygate-clinician']")
+        expect(patient.get_by_role("heading", name="No payment requested")).to_be_visible()
+        no_horizontal_overflow(page)
+
+        window = page.get_by_role("region", name="Patient view")
+        video = window.locator(".stage").bounding_box()
+        panel = window.get_by_role("complementary", name="Apps & Tools").bounding_box()
+        assert video["height"] >= 200, "the video area folded"
+        assert video["y"] + video["height"] <= panel["y"] + 1, "the video is not above"
+        assert panel["width"] >= 340
+
+        # The panel's status line is what a finger on it reaches (nothing covers it).
+        live = patient.locator(".pg-conn")
+        expect(live).to_have_text("Live")
+        live.scroll_into_view_if_needed()
+        box = frame_box(page, "paygate-patient", live)
+        hit = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
+                            " return e && (e.getAttribute('name') || e.className || e.tagName); }",
+                            [box["x"] + 8, box["y"] + box["height"] / 2])
+        assert hit == "paygate-patient", f"the status line is covered by {hit!r}"
+
+        page.get_by_role("region", name="Clinician view").get_by_role(
+            "button", name="Apps & Tools").tap()
+        doctor.get_by_role("button", name="Request Payment").tap()
+        amount = doctor.get_by_label("Amount")
+        assert float(amount.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 16
+        amount.fill("45")
+        doctor.get_by_label("Payment description").fill("Follow-up consultation")
+        doctor.get_by_role("button", name="Request Payment").tap()
+        no_horizontal_overflow(page)
+
+        patient.get_by_role("button", name="Pay now").tap()
+        email = patient.get_by_label("Email for your receipt")
+        expect(email).to_have_value("pat.doe@example.com")
+        card = patient.frame_locator("iframe[title='Secure payment input frame']")
+        for field in (email, card.get_by_label("Card number"),
+                      card.get_by_label("Security code")):
+            size = field.evaluate("e => getComputedStyle(e).fontSize")
+            assert float(size[:-2]) >= 16, f"{size} input: iOS Safari would zoom"
+        card.get_by_label("Card number").fill("4000 0000 0000 0002")
+        card.get_by_label("Expiration date").fill("12 / 34")
+        card.get_by_label("Security code").fill("123")
+        card.get_by_label("ZIP / Postal code").fill("94107")
+        pay = patient.get_by_role("button", name=re.compile(r"^Pay \S"))
+        pay.tap()
+        error = patient.get_by_test_id("pay-error")
+        expect(error).to_have_text("Your card was declined.")
+        page.wait_for_timeout(400)  # any scrolling the host does on the failure
+        assert inside_viewport(frame_box(page, "paygate-patient", error)), "error out of view"
+        assert inside_viewport(frame_box(page, "paygate-patient", pay)), "Pay out of view"
+        no_horizontal_overflow(page)
+
+        card.get_by_label("Card number").fill("4242 4242 4242 4242")
+        shot(page, "phone-checkout")
+        pay.tap()
+        expect(patient.get_by_role("status", name="Payment successful")).to_contain_text("45")
+        page.locator("iframe[name='paygate-patient']").scroll_into_view_if_needed()
+        shot(page, "phone-confirmation")
+        no_horizontal_overflow(page)
+    finally:
+        context.close()
