@@ -3,6 +3,7 @@ forged and replayed state, edit settings, link another account, remove."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -136,6 +137,14 @@ def test_edit_settings_and_link_a_different_account(
     page.get_by_role("button", name="Save settings").click()
     # A bad address: clear message, nothing else lost.
     expect(page.get_by_role("alert")).to_contain_text("must be an email address")
+    # The field itself is marked, its message beside it (read out with the field).
+    reply_to = page.get_by_label("Reply-to address for receipts")
+    expect(reply_to).to_have_attribute("aria-invalid", "true")
+    expect(reply_to).to_have_accessible_description(re.compile(
+        r"^The reply-to address must be an email address.*Patients who reply"))
+    expect(page.locator("#reply_to-error")).to_be_visible()
+    expect(page.get_by_label("Name shown to patients and on receipts")).not_to_have_attribute(
+        "aria-invalid", "true")
     expect(page.get_by_label("Name shown to patients and on receipts")).to_have_value(
         "Sunrise <Family> Practice")
     expect(page.get_by_label("Send the payment description to Stripe")).to_be_checked()

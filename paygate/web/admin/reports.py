@@ -96,6 +96,7 @@ async def _page(request: Request, who: Principal, scope: ReportScope) -> Respons
     if problem is not None:
         context["alert"] = f"{problem.message} The report below is not filtered."
         context["error_field"] = problem.field
+        context["error_message"] = problem.message  # shown next to the field too
     return render(request, "admin/reports.html", who, context,
                   status_code=400 if problem else 200)
 
