@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import stripe
 import uvicorn
 
@@ -81,6 +82,12 @@ async def create_account(sandbox_url: str, secret_key: str) -> str:
         "type": "standard", "country": "US", "email": "billing@sunrise.example",
         "default_currency": "usd", "business_profile": {"name": CLINIC_NAME},
     })
+    # Onboarding done, as for a clinic that already takes payments: paygate's seeded link
+    # and the sandbox dashboard then both say charges are enabled.
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as http:
+        response = await http.post(f"/_sandbox/accounts/{account.id}",
+                                   json={"charges_enabled": True})
+        response.raise_for_status()
     return str(account.id)
 
 
