@@ -4,6 +4,7 @@ way to each page, and a field with an error is marked where it is."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 from tests.admin.conftest import admin_client, seed
 from tests.admin.test_reports import REPORT
@@ -72,3 +73,14 @@ def test_a_bad_report_filter_marks_its_field(stack: Stack) -> None:
     assert again.status_code == 400
     assert "The start date is after the end date" in re.search(
         r'id="from-error">([^<]+)<', again.text).group(1)  # type: ignore[union-attr]
+
+
+def test_the_favicon_is_served(stack: Stack) -> None:
+    with admin_client(stack, "clinic_admin") as admin:
+        icon = admin.get("/favicon.ico")
+        page = admin.get("/admin/").text
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/svg+xml"
+    root = ET.fromstring(icon.text)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
+    assert '<link rel="icon" href="/favicon.ico" type="image/svg+xml">' in page
