@@ -131,7 +131,8 @@ async def run_demo(host: str, port: int, folder: Path, announce: bool = True) ->
             await asyncio.sleep(0.05)
         await seed_clinic(db, ClinicSeed(
             org_id=ORG_ID, clinic_id=CLINIC_ID, account_id=account, org_name=ORG_NAME,
-            clinic_name=CLINIC_NAME, currency="usd", max_amount=100_000))
+            clinic_name=CLINIC_NAME, currency="usd", max_amount=100_000,
+            time_zone="America/New_York"))
         await seed_clinic(db, ClinicSeed(
             org_id=ORG_ID, clinic_id=NEW_CLINIC_ID, account_id=None, org_name=ORG_NAME,
             clinic_name=NEW_CLINIC_NAME, currency="usd", addon_enabled=False))

@@ -25,6 +25,7 @@ class ClinicSeed:
     max_amount: int | None = None
     share_description: bool = False
     reply_to: str | None = None
+    time_zone: str | None = None
 
 
 async def seed_clinic(db: Database, seed: ClinicSeed) -> None:
@@ -46,6 +47,7 @@ async def seed_clinic(db: Database, seed: ClinicSeed) -> None:
         clinic.max_amount = seed.max_amount
         clinic.share_description = seed.share_description
         clinic.reply_to = seed.reply_to
+        clinic.time_zone = seed.time_zone
         await tx.flush()
         await tx.execute(update(StripeAccountLink).where(
             StripeAccountLink.clinic_id == seed.clinic_id, StripeAccountLink.active.is_(True)

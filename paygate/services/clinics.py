@@ -26,6 +26,7 @@ from paygate.domain.errors import (
 )
 from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
+from paygate.domain.time_zones import is_zone
 from paygate.services.outbox import Outbox
 from paygate.services.payments import PaymentService
 from paygate.services.ports import PaymentGateway
@@ -71,6 +72,7 @@ class ClinicSettingsInput:
     default_currency: str
     reply_to: str
     share_description: bool
+    time_zone: str = ""      # an IANA name; empty keeps the clinic's
 
 
 @dataclass(frozen=True)
@@ -227,8 +229,14 @@ class ClinicService:
         if reply_to and (len(reply_to) > 320 or not _looks_like_email(reply_to)):
             raise InvalidInput("The reply-to address must be an email address like "
                                "billing@clinic.example.", field="reply_to")
+        zone = form.time_zone.strip()
+        if zone and not is_zone(zone):
+            raise InvalidInput(f"There is no time zone {zone[:64]!r}; pick one from the list.",
+                               field="time_zone")
         async with self._db.transaction() as tx:
             clinic = await self._allowed(tx, who, clinic_id)
+            if zone:
+                clinic.time_zone = zone
             clinic.display_name = name or None
             clinic.default_currency = currency
             clinic.reply_to = reply_to or None

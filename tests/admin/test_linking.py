@@ -128,6 +128,8 @@ def test_edit_settings_and_link_a_different_account(
     page = admin_browser.page("clinic_admin", name="Dana Admin")
     link_new_account(page, stack, name="First Account", country="US")
     first = detail(page, "account").inner_text().strip()
+    # Linking set the clinic's time zone for emails from the account's country.
+    expect(detail(page, "time_zone")).to_have_text("America/New_York")
 
     page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("Name shown to patients and on receipts").fill("Sunrise <Family> Practice")
@@ -163,6 +165,7 @@ def test_edit_settings_and_link_a_different_account(
     expect(page.get_by_role("status")).to_contain_text("Your Stripe account is linked")
     expect(detail(page, "name")).to_have_text("Second Account")
     expect(detail(page, "currency")).to_have_text("EUR")
+    expect(detail(page, "time_zone")).to_have_text("America/New_York")  # kept, not reset
     history = page.locator("section", has=page.get_by_role("heading", name="Link history"))
     expect(history.locator("tbody tr")).to_have_count(2)
     expect(history.locator("tbody tr").nth(1)).to_contain_text(first)
