@@ -47,11 +47,13 @@ def start_demo() -> tuple[subprocess.Popen[str], str]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert process.stdout is not None
     banner = ""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a busy machine: importing and migrating take a while
     while "Press Ctrl+C" not in banner:
         line = process.stdout.readline()
         if (not line and process.poll() is not None) or time.monotonic() > deadline:
             process.kill()
+            process.wait()
+            process.stdout.close()
             raise AssertionError(f"the demo did not start:\n{banner}")
         banner += line
     assert f"http://127.0.0.1:{port}/demo" in banner
