@@ -27,6 +27,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from paygate.domain.money import Money, exponent
+from paygate.domain.time_zones import zone_info
 from paygate.resources import resource_dir
 
 LOCALES = ("en", "fr", "fa", "bn")
@@ -203,11 +204,13 @@ def _is_sign(char: str) -> bool:
     return unicodedata.category(char).startswith(("S", "Z"))
 
 
-def format_datetime(value: datetime, locale: str) -> str:
-    """A long date and a short time in UTC: "21 novembre 2026, 14:05 TU"."""
-    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+def format_datetime(value: datetime, locale: str, time_zone: str | None = None) -> str:
+    """A long date and a short time in the clinic's time zone (UTC when not given), named:
+    "21 novembre 2026, 14:05 TU", "November 21, 2026 at 9:05 AM EST"."""
+    zone = zone_info(time_zone)
+    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
     date = format_date(moment, "long", locale=locale)
     time = format_time(moment, get_time_format("short", locale).pattern + " z",
-                       tzinfo=UTC, locale=locale)
+                       tzinfo=zone, locale=locale)
     pattern = str(get_datetime_format("long", locale)).replace("'", "")
     return native_digits(pattern.replace("{1}", date).replace("{0}", time), locale)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
+import signal
+from types import FrameType
 from typing import Any
 
 
@@ -19,20 +22,32 @@ def register(subparsers: Any) -> None:
     demo.set_defaults(func=cmd_demo)
 
 
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the demo the way Ctrl+C does
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     try:
-        from paygate.demo.runner import run_demo
+        from paygate.demo.runner import run_demo, scratch_folder
     except ModuleNotFoundError as exc:
         if exc.name != "aiosmtpd":
             raise
         print("paygate demo: the demo needs the demo extra: pip install 'paygate[demo]' "
               "(scripts/demo installs it)")
         return 2
+
     if not 1 <= args.port < 65535:
         print("paygate demo: --port must be between 1 and 65534")
         return 2
+    folder = scratch_folder()
+    # uvicorn handles SIGINT/SIGTERM while it serves and raises them again once stopped;
+    # then these handlers end asyncio.run, and the scratch folder is removed below.
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        asyncio.run(run_demo(args.host, args.port))
+        asyncio.run(run_demo(args.host, args.port, folder))
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(folder, ignore_errors=True)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,6 +17,12 @@ from paygate.domain.principals import Role
 from paygate.web.auth import runtime
 
 CALL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Who "Open as ..." signs in: (role, user id, name). The clinic admin manages the demo
+# clinic; the operator approves enablement requests for every clinic.
+ADMINS = {
+    "clinic-admin": (Role.CLINIC_ADMIN, "alex-admin", "Alex Admin", "alex@sunrise.example"),
+    "operator": (Role.OPERATOR, "sam-operator", "Sam Operator", "sam@paygate.example"),
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,8 @@ class DemoInfo:
     sandbox_url: str
     account_id: str
     mailbox: DemoMailbox
+    new_clinic_id: str | None = None     # a clinic without the add-on, if seeded
+    new_clinic_name: str | None = None
 
 
 def demo_routes(info: DemoInfo) -> list[BaseRoute]:
@@ -53,10 +62,30 @@ def demo_routes(info: DemoInfo) -> list[BaseRoute]:
                 "patient_src": f"/widget/frame?launch={patient}",
                 "dashboard_url": f"{info.sandbox_url}/dashboard/accounts/{info.account_id}",
                 "locale": locale, "languages": i18n.NAMES,
+                "new_clinic_id": info.new_clinic_id, "new_clinic_name": info.new_clinic_name,
             })
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
+
+    async def admin(request: Request) -> Response:
+        """Sign in to the admin pages as a host would: a fresh launch token for each click
+        (a token is used once), handed to /admin/login."""
+        found = ADMINS.get(request.path_params["who"])
+        if found is None:
+            return Response("No such demo sign-in.", status_code=404)
+        role, user_id, name, email = found
+        clinic = info.clinic_id
+        if request.query_params.get("clinic") == info.new_clinic_id and info.new_clinic_id:
+            clinic, user_id, name = info.new_clinic_id, "hana-admin", "Hana Admin"
+            email = "hana@harbour.example"
+        token = runtime(request).signer.mint_launch(
+            role=role, org_id="" if role is Role.OPERATOR else info.org_id, user_id=user_id,
+            name=name, email=email,
+            clinic_id=clinic if role is Role.CLINIC_ADMIN else None, ttl=60)
+        return RedirectResponse(f"/admin/login?{urlencode({'launch': token})}",
+                                status_code=303, headers={"Cache-Control": "no-store",
+                                                          "Referrer-Policy": "no-referrer"})
 
     async def mail(request: Request) -> Response:
         response: Response = request.app.state.templates.TemplateResponse(
@@ -64,4 +93,5 @@ def demo_routes(info: DemoInfo) -> list[BaseRoute]:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    return [Route("/", home), Route("/demo", room), Route("/demo/mail", mail)]
+    return [Route("/", home), Route("/demo", room), Route("/demo/mail", mail),
+            Route("/demo/admin/{who:str}", admin, methods=["GET"])]

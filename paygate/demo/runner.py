@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import stripe
 import uvicorn
 
@@ -25,6 +26,8 @@ from paygate.store.database import Database
 
 ORG_ID, ORG_NAME = "demo-health", "Demo Health"
 CLINIC_ID, CLINIC_NAME = "sunrise-clinic", "Sunrise Clinic"
+# A second clinic without the add-on, to walk enablement request -> approval -> Go to Stripe.
+NEW_CLINIC_ID, NEW_CLINIC_NAME = "harbour-clinic", "Harbour Clinic"
 STRIPE_CLIENT_ID = "ca_paygate_demo"
 
 
@@ -79,11 +82,21 @@ async def create_account(sandbox_url: str, secret_key: str) -> str:
         "type": "standard", "country": "US", "email": "billing@sunrise.example",
         "default_currency": "usd", "business_profile": {"name": CLINIC_NAME},
     })
+    # Onboarding done, as for a clinic that already takes payments: paygate's seeded link
+    # and the sandbox dashboard then both say charges are enabled.
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as http:
+        response = await http.post(f"/_sandbox/accounts/{account.id}",
+                                   json={"charges_enabled": True})
+        response.raise_for_status()
     return str(account.id)
 
 
-async def run_demo(host: str, port: int, announce: bool = True) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="paygate-demo-"))
+def scratch_folder() -> Path:
+    """The demo's database and files; the caller removes it when the demo stops."""
+    return Path(tempfile.mkdtemp(prefix="paygate-demo-"))
+
+
+async def run_demo(host: str, port: int, folder: Path, announce: bool = True) -> None:
     urls = DemoUrls(paygate=f"http://{host}:{port}", sandbox=f"http://{host}:{port + 1}")
     keys = DemoKeys.fresh()
     mail = MailCapture(_free_port())
@@ -104,7 +117,8 @@ async def run_demo(host: str, port: int, announce: bool = True) -> None:
         account = await create_account(urls.sandbox, keys.secret)
         db = Database(settings.database_url)
         info = DemoInfo(org_id=ORG_ID, clinic_id=CLINIC_ID, clinic_name=CLINIC_NAME,
-                        sandbox_url=urls.sandbox, account_id=account, mailbox=mail.mailbox)
+                        sandbox_url=urls.sandbox, account_id=account, mailbox=mail.mailbox,
+                        new_clinic_id=NEW_CLINIC_ID, new_clinic_name=NEW_CLINIC_NAME)
         app = create_app(settings, migrate=True, extra_routes=demo_routes(info))
         paygate_server = uvicorn.Server(uvicorn.Config(
             app, host=host, port=port, log_level="warning", access_log=False))
@@ -117,10 +131,14 @@ async def run_demo(host: str, port: int, announce: bool = True) -> None:
             await asyncio.sleep(0.05)
         await seed_clinic(db, ClinicSeed(
             org_id=ORG_ID, clinic_id=CLINIC_ID, account_id=account, org_name=ORG_NAME,
-            clinic_name=CLINIC_NAME, currency="usd", max_amount=100_000))
+            clinic_name=CLINIC_NAME, currency="usd", max_amount=100_000,
+            time_zone="America/New_York"))
+        await seed_clinic(db, ClinicSeed(
+            org_id=ORG_ID, clinic_id=NEW_CLINIC_ID, account_id=None, org_name=ORG_NAME,
+            clinic_name=NEW_CLINIC_NAME, currency="usd", addon_enabled=False))
         await db.close()
         if announce:
-            print_banner(urls, account)
+            print_banner(urls, account, folder)
         try:
             await asyncio.wait([sandbox_task, paygate_task],
                                return_when=asyncio.FIRST_COMPLETED)
@@ -132,13 +150,16 @@ async def run_demo(host: str, port: int, announce: bool = True) -> None:
             mail.stop()
 
 
-def print_banner(urls: DemoUrls, account: str) -> None:
+def print_banner(urls: DemoUrls, account: str, folder: Path) -> None:
     print(f"""
 paygate demo is running (test mode: an offline Stripe sandbox, no real money).
 
   Demo call room   {urls.room}
   Captured email   {urls.paygate}/demo/mail
   Stripe sandbox   {urls.sandbox}/dashboard/accounts/{account}
+  Clinic admin     {urls.paygate}/demo/admin/clinic-admin
+  Operator         {urls.paygate}/demo/admin/operator
+  Scratch folder   {folder} (removed when the demo stops)
 
 Open the demo call room: the clinician's and the patient's views of one call, side by
 side. Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined,

@@ -26,6 +26,7 @@ class ClinicSeed:
     share_description: bool = False
     reply_to: str | None = None
     pay_link_ttl: int = 72 * 3600  # seconds an emailed payment link stays valid
+    time_zone: str | None = None
 
 
 async def seed_clinic(db: Database, seed: ClinicSeed) -> None:
@@ -48,6 +49,7 @@ async def seed_clinic(db: Database, seed: ClinicSeed) -> None:
         clinic.share_description = seed.share_description
         clinic.reply_to = seed.reply_to
         clinic.pay_link_ttl = seed.pay_link_ttl
+        clinic.time_zone = seed.time_zone
         await tx.flush()
         await tx.execute(update(StripeAccountLink).where(
             StripeAccountLink.clinic_id == seed.clinic_id, StripeAccountLink.active.is_(True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from paygate.sandbox.dashboard import display_name
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.errors import StripeError
 from paygate.sandbox.pages import form_data, framed, render
@@ -75,8 +76,7 @@ async def three_d_secure(request: Request) -> Response:
     return_url = (next_action.get("redirect_to_url") or {}).get("return_url") or ""
     pm = sb.store.objects.get(private.get("3ds_pm", ""), {})
     return framed(render(
-        request, "threeds.html", pi=pi, merchant=(owner.get("settings") or {}).get(
-            "dashboard", {}).get("display_name") or owner.get("id", ""),
+        request, "threeds.html", pi=pi, merchant=display_name(owner) if owner else "",
         last4=(pm.get("card") or {}).get("last4", ""), return_url=return_url,
         complete_label=COMPLETE_BUTTON, fail_label=FAIL_BUTTON))
 

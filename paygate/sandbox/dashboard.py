@@ -17,12 +17,29 @@ def _sb(request: Request) -> Sandbox:
 
 
 def display_name(acct: dict[str, object]) -> str:
+    """What Stripe shows a customer: the dashboard display name, else the business name."""
     settings = acct.get("settings") or {}
     profile = acct.get("business_profile") or {}
     dash = settings.get("dashboard", {}) if isinstance(settings, dict) else {}
     name = (dash.get("display_name") if isinstance(dash, dict) else None) or (
         profile.get("name") if isinstance(profile, dict) else None)
     return str(name or acct.get("email") or acct["id"])
+
+
+def charges_state(acct: dict[str, object]) -> str:
+    """The account's charges as they are: the sandbox takes test payments on an account
+    whose onboarding is not finished (Stripe would not), so say both."""
+    if acct.get("charges_enabled"):
+        return "charges enabled"
+    return "charges not enabled: onboarding incomplete (the sandbox accepts test payments)"
+
+
+def metadata_text(obj: dict[str, object]) -> str:
+    """An object's metadata as key=value pairs (paygate's payment request id and clinic)."""
+    metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return ""
+    return ", ".join(f"{k}={v}" for k, v in sorted(metadata.items()))
 
 
 async def index(request: Request) -> Response:
@@ -40,6 +57,7 @@ async def index(request: Request) -> Response:
             "deauthorized" if link.get("revoked") else f"connected ({link['via']})",
             "payments": len(store.scan("payment_intent", acct["id"])),
             "charges_enabled": acct["charges_enabled"],
+            "charges": charges_state(acct),
         })
     return render(request, "dashboard_index.html", accounts=rows,
                   deliveries=list(reversed(store.deliveries[-30:])))
@@ -57,6 +75,7 @@ async def account(request: Request) -> Response:
         attempts.setdefault(str(d["event"]), []).append(d)
     return render(
         request, "dashboard_account.html", account=acct, name=display_name(acct),
+        charges=charges_state(acct), metadata=metadata_text,
         payments=sb.store.scan("payment_intent", acct_id)[:ROWS],
         refunds=sb.store.scan("refund", acct_id)[:ROWS], events=events, attempts=attempts,
     )

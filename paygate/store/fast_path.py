@@ -57,7 +57,8 @@ def _row(found: Mapping[str, Any]) -> RequestRow:
         if values[name] is not None:
             values[name] = as_utc(values[name])
     label = found["clinic_display_name"] or found["clinic_name"] or found["clinic_id"]
-    return RequestRow(**values, clinic_name=label, clinic_reply_to=found["clinic_reply_to"])
+    return RequestRow(**values, clinic_name=label, clinic_reply_to=found["clinic_reply_to"],
+                      clinic_time_zone=found["clinic_time_zone"])
 
 
 def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -80,6 +80,7 @@ class RequestRow:
     pay_link_until: datetime | None
     clinic_name: str
     clinic_reply_to: str | None
+    clinic_time_zone: str | None
 
 
 REQUEST_COLUMNS = [c for c in PaymentRequest.__table__.columns
@@ -89,7 +90,8 @@ REQUEST_COLUMNS = [c for c in PaymentRequest.__table__.columns
 def _with_clinic(*extra: Any) -> Select[Any]:
     return select(*REQUEST_COLUMNS, *extra, Clinic.display_name.label("clinic_display_name"),
                   Clinic.name.label("clinic_name"),
-                  Clinic.reply_to.label("clinic_reply_to")).join(
+                  Clinic.reply_to.label("clinic_reply_to"),
+                  Clinic.time_zone.label("clinic_time_zone")).join(
         Clinic, Clinic.id == PaymentRequest.clinic_id)
 
 

@@ -52,6 +52,9 @@ class Clinic(Base):
     default_currency: Mapped[str] = mapped_column(String(3), default="usd")
     reply_to: Mapped[str | None] = mapped_column(String(320), nullable=True)
     share_description: Mapped[bool] = mapped_column(Boolean, default=False)
+    # IANA zone for the times in its emails; set from the Stripe account's country when
+    # linked, changed on the Edit form (paygate.domain.time_zones).
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     max_amount: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # how long an emailed payment link stays valid (and keeps its request payable)
     pay_link_ttl: Mapped[int] = mapped_column(Integer, default=72 * 3600,

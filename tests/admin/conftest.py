@@ -69,7 +69,15 @@ class Browser:
         self.contexts: list[Any] = []
 
     def page(self, role: str = "clinic_admin", **claims: Any) -> Any:
-        context = self.browser.new_context(viewport={"width": 1200, "height": 900})
+        return self._open({"viewport": {"width": 1200, "height": 900}}, role, claims)
+
+    def phone_page(self, role: str = "clinic_admin", **claims: Any) -> Any:
+        """Signed in on a 390x844 touch phone."""
+        return self._open({"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+                           "has_touch": True, "device_scale_factor": 2}, role, claims)
+
+    def _open(self, options: dict[str, Any], role: str, claims: dict[str, Any]) -> Any:
+        context = self.browser.new_context(**options)
         context.set_default_timeout(15_000)
         self.contexts.append(context)
         page = context.new_page()

@@ -3,6 +3,7 @@ forged and replayed state, edit settings, link another account, remove."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -127,6 +128,8 @@ def test_edit_settings_and_link_a_different_account(
     page = admin_browser.page("clinic_admin", name="Dana Admin")
     link_new_account(page, stack, name="First Account", country="US")
     first = detail(page, "account").inner_text().strip()
+    # Linking set the clinic's time zone for emails from the account's country.
+    expect(detail(page, "time_zone")).to_have_text("America/New_York")
 
     page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("Name shown to patients and on receipts").fill("Sunrise <Family> Practice")
@@ -136,6 +139,14 @@ def test_edit_settings_and_link_a_different_account(
     page.get_by_role("button", name="Save settings").click()
     # A bad address: clear message, nothing else lost.
     expect(page.get_by_role("alert")).to_contain_text("must be an email address")
+    # The field itself is marked, its message beside it (read out with the field).
+    reply_to = page.get_by_label("Reply-to address for receipts")
+    expect(reply_to).to_have_attribute("aria-invalid", "true")
+    expect(reply_to).to_have_accessible_description(re.compile(
+        r"^The reply-to address must be an email address.*Patients who reply"))
+    expect(page.locator("#reply_to-error")).to_be_visible()
+    expect(page.get_by_label("Name shown to patients and on receipts")).not_to_have_attribute(
+        "aria-invalid", "true")
     expect(page.get_by_label("Name shown to patients and on receipts")).to_have_value(
         "Sunrise <Family> Practice")
     expect(page.get_by_label("Send the payment description to Stripe")).to_be_checked()
@@ -154,6 +165,7 @@ def test_edit_settings_and_link_a_different_account(
     expect(page.get_by_role("status")).to_contain_text("Your Stripe account is linked")
     expect(detail(page, "name")).to_have_text("Second Account")
     expect(detail(page, "currency")).to_have_text("EUR")
+    expect(detail(page, "time_zone")).to_have_text("America/New_York")  # kept, not reset
     history = page.locator("section", has=page.get_by_role("heading", name="Link history"))
     expect(history.locator("tbody tr")).to_have_count(2)
     expect(history.locator("tbody tr").nth(1)).to_contain_text(first)

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -285,7 +286,8 @@ def test_csv_export_opens_cleanly_in_a_spreadsheet(stack: Stack) -> None:
         "paid_at": "2024-05-01T00:00:00Z", "reference": "PAY-A00001",
         "clinic_id": "clinic_1", "clinic": "Sunrise Clinic", "clinician_id": "dr-ana",
         "clinician": "Dr Ana Souza", "description": "Physiotherapy session", "status": "paid",
-        "currency": "USD", "amount": "120.00", "amount_minor": "12000", "refunded": "0.00",
+        "currency": "USD", "amount": "120.00", "amount_minor": "12000", "paid": "120.00",
+        "paid_minor": "12000", "refunded": "0.00",
         "refunded_minor": "0", "net": "120.00", "net_minor": "12000", "card_brand": "visa",
         "card_last4": "4242"}
     by_ref = {r["reference"]: r for r in rows}
@@ -298,11 +300,61 @@ def test_csv_export_opens_cleanly_in_a_spreadsheet(stack: Stack) -> None:
     # A formula in a description stays text in a spreadsheet.
     assert by_ref["PAY-F00006"]["description"] == "'" + EVIL
     assert by_ref["PAY-F00006"]["paid_at"] == "" and by_ref["PAY-F00006"]["card_last4"] == ""
+    # A failed request was never paid: it brought in nothing.
+    assert [by_ref["PAY-F00006"][k] for k in ("amount", "paid", "net", "net_minor")] == [
+        "99.00", "0.00", "0.00", "0"]
 
     with admin_client(stack, "clinic_admin") as admin:
         zoe = admin.get(REPORT + ".csv", params={**MAY, "clinician": "dr-zoe"})
     assert {r["reference"] for r in read_csv(zoe)} == {"PAY-B00002", "PAY-D00004",
                                                        "PAY-F00006"}
+
+
+def test_csv_sums_match_the_page_totals_for_every_status(stack: Stack) -> None:
+    """A spreadsheet adding up the CSV's paid, refunded and net columns gets the page's
+    gross, refunded and net, whatever statuses the month held."""
+    seed_clinic(stack, "clinic_1", "org_1", "Sunrise Clinic")
+    day = at("2024-07-10T09:00:00")
+    statuses = [("paid", 5000, 0), ("partially_refunded", 3050, 1000),
+                ("refunded", 2000, 2000), ("failed", 1500, 0), ("cancelled", 700, 0),
+                ("expired", 300, 0), ("requested", 1000, 0), ("processing", 4500, 0)]
+    assert {s for s, _, _ in statuses} == {s.value for s in Status}
+    insert(stack, [Row(f"PAY-M{n:05d}", "clinic_1", day + timedelta(minutes=n), amount,
+                       status=status, refunded=refunded)
+                   for n, (status, amount, refunded) in enumerate(statuses)]
+           + [Row("PAY-Y00001", "clinic_1", day, 900, currency="jpy"),
+              Row("PAY-Y00002", "clinic_1", day, 400, currency="jpy", status="failed")])
+    july = {"from": "2024-07-01", "to": "2024-07-31"}
+    with admin_client(stack, "clinic_admin") as admin:
+        page = admin.get(REPORT, params=july)
+        rows = read_csv(admin.get(REPORT + ".csv", params=july))
+        # Asked twice, in another order of filters: the same file.
+        again = read_csv(admin.get(REPORT + ".csv", params={"to": "2024-07-31",
+                                                            "from": "2024-07-01"}))
+    assert rows == again
+    assert len(rows) == 10
+    assert set(re.findall(r'class="stat-tile" data-currency="(\w+)"', page.text)) == {
+        "usd", "jpy"}
+
+    def total(currency: str, column: str) -> int:
+        return sum(int(r[column]) for r in rows if r["currency"] == currency)
+
+    # The page: USD net 70.50 (50.00 + 30.50 + 20.00 paid, 30.00 refunded); JPY net 900.
+    usd_net = re.search(r'data-currency="usd">.*?stat-value">([^<]+)<', page.text, re.S)
+    jpy_net = re.search(r'data-currency="jpy">.*?stat-value">([^<]+)<', page.text, re.S)
+    assert usd_net and usd_net.group(1) == "USD 70.50"
+    assert jpy_net and jpy_net.group(1) == "JPY 900"
+    assert (total("USD", "paid_minor"), total("USD", "refunded_minor"),
+            total("USD", "net_minor")) == (10050, 3000, 7050)
+    assert (total("JPY", "paid_minor"), total("JPY", "net_minor")) == (900, 900)
+    assert "gross USD 100.50" in page.text and "refunded USD 30.00" in page.text
+    # The major-unit columns add up the same way (what a spreadsheet's SUM sees).
+    assert sum(Decimal(r["net"]) for r in rows if r["currency"] == "USD") == Decimal("70.50")
+    never_paid = [r for r in rows if r["status"] not in ("paid", "partially_refunded",
+                                                          "refunded")]
+    assert len(never_paid) == 6
+    assert {(r["paid_minor"], r["net_minor"]) for r in never_paid} == {("0", "0")}
+    assert all(r["amount_minor"] != "0" for r in never_paid)  # what was asked stays
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import httpx
 import pytest
 import stripe
 from playwright.sync_api import expect
@@ -220,3 +221,41 @@ def test_dashboard_lists_payments_refunds_and_events(page: Any, world: World) ->
     expect(body.get_by_text("<script>alert(1)</script>")).to_be_visible()  # escaped, shown as text
     expect(body.get_by_text("payment_intent.succeeded")).to_be_visible()
     expect(body.get_by_text("refund.created")).to_be_visible()
+
+
+def test_dashboard_shows_charges_as_they_are_and_paygates_metadata(
+        page: Any, world: World) -> None:
+    account = world.account("Harbour Clinic")
+    opts = {"stripe_account": account}
+    world.client.v1.payment_intents.create(
+        {"amount": 4200, "currency": "usd", "confirm": True, "payment_method": "pm_card_visa",
+         "metadata": {"paygate_payment_request": "pr_abc123", "paygate_clinic": "harbour"},
+         "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}, opts)
+    page.goto(f"{world.url}/dashboard/accounts/{account}")
+    # Not onboarded, yet the payment succeeded here: the page says both.
+    expect(page.locator('[data-field="charges"]')).to_have_text(
+        "charges not enabled: onboarding incomplete (the sandbox accepts test payments)")
+    row = page.locator("tr", has=page.get_by_text("42.00 USD"))
+    expect(row).to_contain_text("succeeded")
+    expect(row).to_contain_text("paygate_clinic=harbour, paygate_payment_request=pr_abc123")
+
+    httpx.post(f"{world.url}/_sandbox/accounts/{account}",
+               json={"charges_enabled": True}).raise_for_status()
+    page.reload()
+    expect(page.locator('[data-field="charges"]')).to_have_text("charges enabled")
+    page.goto(f"{world.url}/dashboard")
+    expect(page.locator("tr", has=page.get_by_role("link", name="Harbour Clinic"))
+           ).to_contain_text("charges enabled")
+
+
+def test_three_d_secure_page_names_the_business(page: Any, host_page: str,
+                                                world: World) -> None:
+    account = world.account("Sunrise Family Practice")
+    _open_checkout(page, host_page, world, account)
+    _fill(page, "4000 0027 6000 3184")
+    page.click("#submit")
+    challenge = page.frame_locator("iframe[title='3D Secure authentication']")
+    expect(challenge.get_by_text("Purchase at")).to_contain_text(
+        "Purchase at Sunrise Family Practice: 25.00 USD")
+    challenge.get_by_role("button", name="Complete authentication").click()
+    assert _result(page) == "ok:succeeded"

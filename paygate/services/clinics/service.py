@@ -29,6 +29,7 @@ from paygate.domain.errors import (
 )
 from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
+from paygate.domain.time_zones import is_zone
 from paygate.logs import log_event
 from paygate.services.auth.tokens import STATE_SALT, TokenSigner
 from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
@@ -83,6 +84,7 @@ class ClinicSettingsInput:
     reply_to: str
     share_description: bool
     pay_link_hours: str = ""  # empty: the default, 72
+    time_zone: str = ""      # an IANA name; empty keeps the clinic's
 
 
 @dataclass(frozen=True)
@@ -242,9 +244,15 @@ class ClinicService:
                 "The reply-to address must be an email address like "
                 "billing@clinic.example."))
         hours = _link_hours(form.pay_link_hours)
+        zone = form.time_zone.strip()
+        if zone and not is_zone(zone):
+            raise InvalidInput(f"There is no time zone {zone[:64]!r}; pick one from the list.",
+                               field="time_zone")
         async with self._db.transaction() as tx:
             clinic = await self._allowed(tx, who, clinic_id)
             clinic.pay_link_ttl = hours * 3600
+            if zone:
+                clinic.time_zone = zone
             clinic.display_name = name or None
             clinic.default_currency = currency
             clinic.reply_to = reply_to or None

@@ -20,6 +20,7 @@ from paygate.domain.errors import (
     NotFound,
 )
 from paygate.domain.principals import Principal
+from paygate.domain.time_zones import zone_for_country
 from paygate.logs import log_event
 from paygate.services.payments.service import PaymentService
 from paygate.services.ports import AccountInfo, PaymentGateway, configured
@@ -76,6 +77,8 @@ class StripeLinks:
                                      linked_by=linked_by[:64], linked_at=now, updated_at=now)
             _copy_account(link, info)
             tx.add(link)
+            if clinic.time_zone is None:  # until an admin picks one on the Edit form
+                clinic.time_zone = zone_for_country(info.country)
         return link
 
     async def unlink(self, clinic_id: str, who: Principal | None,

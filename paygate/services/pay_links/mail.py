@@ -23,7 +23,8 @@ def link_email(row: PaymentRequest, clinic: Clinic | None, link: PayLink, url: s
         "clinic": name, "url": url, "description": row.description,
         "reference": row.reference,
         "amount": i18n.format_money(row.amount, row.currency, locale),
-        "expires": i18n.format_datetime(link.expires_at, locale),
+        "expires": i18n.format_datetime(link.expires_at, locale,
+                                        clinic.time_zone if clinic else None),
     }
     env = i18n.template_env(locale)
     return Draft(

@@ -150,10 +150,11 @@ class RequestLedger:
 
     async def receipt_draft(self, tx: AsyncSession, row: PaymentRequest) -> Draft | None:
         clinic = await tx.get(Clinic, row.clinic_id)
-        return self.draft_receipt(row, clinic_label(clinic), clinic.reply_to if clinic else None)
+        return self.draft_receipt(row, clinic_label(clinic), clinic.reply_to if clinic else None,
+                                  clinic.time_zone if clinic else None)
 
     def draft_receipt(self, row: PaymentRequest | RequestRow, clinic_name: str,
-                      reply_to: str | None) -> Draft | None:
+                      reply_to: str | None, time_zone: str | None = None) -> Draft | None:
         if not row.receipt_email or row.paid_at is None:
             return None
         return self._receipts.draft(ReceiptFacts(
@@ -161,7 +162,8 @@ class RequestLedger:
             clinic_id=row.clinic_id, reply_to=reply_to,
             amount=Money(row.amount, row.currency), description=row.description,
             reference=row.reference, paid_at=as_utc(row.paid_at),
-            card_brand=row.card_brand, card_last4=row.card_last4, locale=row.receipt_locale))
+            card_brand=row.card_brand, card_last4=row.card_last4, locale=row.receipt_locale,
+            time_zone=time_zone))
 
     # -- the webhook fast path (paygate.store.fast_path): twins of the ORM writes above -----
     async def apply_in_event(self, tx: FastPathUnit, row: RequestRow, intent: IntentInfo,
@@ -174,7 +176,8 @@ class RequestLedger:
         await tx.write(row.id, move.changes, move.history)
         after = replace(row, **move.changes)
         if move.target is Status.PAID:
-            draft = self.draft_receipt(after, after.clinic_name, after.clinic_reply_to)
+            draft = self.draft_receipt(after, after.clinic_name, after.clinic_reply_to,
+                                       after.clinic_time_zone)
             if draft is not None:
                 await tx.queue_email(self._outbox.email_values(draft))
         return Applied(after, move.target, actor, after.clinic_name)

@@ -38,6 +38,7 @@ class ReceiptFacts:
     card_brand: str | None
     card_last4: str | None
     locale: str | None = None
+    time_zone: str | None = None   # the clinic's; UTC when not set
 
 
 class ReceiptWriter:
@@ -52,7 +53,7 @@ class ReceiptWriter:
             "clinic": facts.clinic_name,
             "amount": i18n.format_money(facts.amount.amount, facts.amount.currency, locale),
             "description": facts.description, "reference": facts.reference,
-            "date": i18n.format_datetime(facts.paid_at, locale),
+            "date": i18n.format_datetime(facts.paid_at, locale, facts.time_zone),
             "card": card_label(facts.card_brand, facts.card_last4, locale),
             # Email clients ignore logical CSS properties: the value column's side, spelled out.
             "start": "right" if rtl else "left", "end": "left" if rtl else "right",

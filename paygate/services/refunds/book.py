@@ -158,7 +158,8 @@ class RefundBook:
             remaining=Money(max(row.amount - row.amount_refunded, 0), row.currency),
             reason=Reason(refund.reason), description=row.description,
             reference=row.reference, refunded_at=refunded_at, card_brand=row.card_brand,
-            card_last4=row.card_last4, locale=row.receipt_locale))
+            card_last4=row.card_last4, locale=row.receipt_locale,
+            time_zone=clinic.time_zone if clinic else None))
         return 1 if await self._outbox.enqueue(tx, draft) else 0
 
 

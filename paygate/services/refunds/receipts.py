@@ -44,6 +44,7 @@ class RefundFacts:
     card_brand: str | None
     card_last4: str | None
     locale: str | None = None
+    time_zone: str | None = None   # the clinic's; UTC when not set
 
 
 class RefundReceiptWriter:
@@ -64,7 +65,7 @@ class RefundReceiptWriter:
             "in_full": facts.remaining.amount == 0,
             "reason": patient_reason(facts.reason, _),
             "description": facts.description, "reference": facts.reference,
-            "date": i18n.format_datetime(facts.refunded_at, locale),
+            "date": i18n.format_datetime(facts.refunded_at, locale, facts.time_zone),
             "card": card_label(facts.card_brand, facts.card_last4, locale),
             "start": "right" if rtl else "left", "end": "left" if rtl else "right",
         }

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.money import SUPPORTED
+from paygate.domain.time_zones import all_zones, zone_for_country
 from paygate.services.clinics.service import ClinicSettingsInput
 from paygate.web.admin.session import (
     admin_principal,
@@ -80,9 +81,12 @@ async def edit(request: Request) -> Response:
     form = {"display_name": clinic.display_name or "", "reply_to": clinic.reply_to or "",
             "default_currency": clinic.default_currency,
             "share_description": clinic.share_description,
-            "pay_link_hours": str(clinic.pay_link_ttl // 3600)}
+            "pay_link_hours": str(clinic.pay_link_ttl // 3600),
+            "time_zone": clinic.time_zone or zone_for_country(
+                view.link.country if view.link else None)}
     return render(request, "admin/edit.html", who, {
-        "view": view, "form": form, "currencies": CURRENCIES, "section": "client-payments"})
+        "view": view, "form": form, "currencies": CURRENCIES, "zones": all_zones(),
+        "section": "client-payments"})
 
 
 async def save_settings(request: Request) -> Response:
@@ -92,7 +96,8 @@ async def save_settings(request: Request) -> Response:
         display_name=field(data, "display_name"), reply_to=field(data, "reply_to"),
         default_currency=field(data, "default_currency"),
         share_description=field(data, "share_description") == "on",
-        pay_link_hours=field(data, "pay_link_hours"))
+        pay_link_hours=field(data, "pay_link_hours"),
+        time_zone=field(data, "time_zone"))
     clinics = runtime(request).clinics
     try:
         await clinics.save_settings(who, clinic_id, form)
@@ -100,7 +105,8 @@ async def save_settings(request: Request) -> Response:
         view = await clinics.overview(who, clinic_id)
         return render(request, "admin/edit.html", who, {
             "view": view, "form": form.__dict__, "currencies": CURRENCIES,
-            "alert": exc.message, "error_field": exc.field, "section": "client-payments"},
+            "zones": all_zones(), "alert": exc.message, "error_field": exc.field,
+            "section": "client-payments"},
             status_code=400)
     return redirect(request, _page(clinic_id), "saved")
 

@@ -26,6 +26,12 @@ async def stylesheet(request: Request) -> Response:
                         headers={"Cache-Control": "public, max-age=300"})
 
 
+async def favicon(request: Request) -> Response:
+    """The site's icon, asked for by every page a browser opens (admin, widget, pay page)."""
+    return FileResponse(resource_dir("widget") / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def to_home(request: Request) -> Response:
     return RedirectResponse("/admin/", status_code=307)
 
@@ -35,4 +41,5 @@ def routes() -> list[Route]:
         Route("/admin", to_home, methods=["GET"]),
         Route("/admin/", home, methods=["GET"]),
         Route("/admin/assets/admin.css", stylesheet, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
     ]

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from paygate import i18n
 from paygate.domain.errors import InvalidInput
 from paygate.domain.money import Money
-from paygate.domain.payment_requests import Status
+from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.principals import Principal, Role
 from paygate.resources import resource_dir
 from paygate.services.reports.service import (
@@ -46,7 +46,8 @@ STATUS_CHOICES = [(SETTLED_FILTER, "Paid, including refunded"),
                   *((s.value, label) for s, label in STATUS_LABELS.items())]
 CSV_HEADER = ["date", "requested_at", "paid_at", "reference", "clinic_id", "clinic",
               "clinician_id", "clinician", "description", "status", "currency", "amount",
-              "amount_minor", "refunded", "refunded_minor", "net", "net_minor",
+              "amount_minor", "paid", "paid_minor", "refunded", "refunded_minor", "net",
+              "net_minor",
               "card_brand", "card_last4"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -96,6 +97,7 @@ async def _page(request: Request, who: Principal, scope: ReportScope) -> Respons
     if problem is not None:
         context["alert"] = f"{problem.message} The report below is not filtered."
         context["error_field"] = problem.field
+        context["error_message"] = problem.message  # shown next to the field too
     return render(request, "admin/reports.html", who, context,
                   status_code=400 if problem else 200)
 
@@ -186,12 +188,15 @@ def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str]) -> list[str
     def major(minor: int) -> str:
         return format(Money(minor, row.currency).to_major(), "f")
 
-    net = row.amount - row.amount_refunded
+    # A request never paid (open, failed, cancelled, expired) brought in nothing, so the
+    # CSV's paid and net columns add up to the page's gross and net totals.
+    paid = row.amount if Status(row.status) in SETTLED else 0
+    net = paid - row.amount_refunded
     paid_at = _iso(as_utc(row.paid_at)) if row.paid_at else ""
     return [report_date(row).date().isoformat(), _iso(as_utc(row.created_at)), paid_at,
             row.reference, row.clinic_id, clinic_names.get(row.clinic_id, row.clinic_id),
             row.requested_by, row.requested_by_name, row.description, row.status,
-            row.currency.upper(), major(row.amount), str(row.amount),
+            row.currency.upper(), major(row.amount), str(row.amount), major(paid), str(paid),
             major(row.amount_refunded), str(row.amount_refunded), major(net), str(net),
             row.card_brand or "", row.card_last4 or ""]
 
