@@ -342,12 +342,12 @@ def test_csv_sums_match_the_page_totals_for_every_status(stack: Stack) -> None:
     # The page: USD net 70.50 (50.00 + 30.50 + 20.00 paid, 30.00 refunded); JPY net 900.
     usd_net = re.search(r'data-currency="usd">.*?stat-value">([^<]+)<', page.text, re.S)
     jpy_net = re.search(r'data-currency="jpy">.*?stat-value">([^<]+)<', page.text, re.S)
-    assert usd_net and usd_net.group(1) == "USD 70.50"
-    assert jpy_net and jpy_net.group(1) == "JPY 900"
+    assert usd_net and usd_net.group(1) == "$70.50"
+    assert jpy_net and jpy_net.group(1) == "¥900"
     assert (total("USD", "paid_minor"), total("USD", "refunded_minor"),
             total("USD", "net_minor")) == (10050, 3000, 7050)
     assert (total("JPY", "paid_minor"), total("JPY", "net_minor")) == (900, 900)
-    assert "gross USD 100.50" in page.text and "refunded USD 30.00" in page.text
+    assert "gross $100.50" in page.text and "refunded $30.00" in page.text
     # The major-unit columns add up the same way (what a spreadsheet's SUM sees).
     assert sum(Decimal(r["net"]) for r in rows if r["currency"] == "USD") == Decimal("70.50")
     never_paid = [r for r in rows if r["status"] not in ("paid", "partially_refunded",
