@@ -95,6 +95,11 @@ def json_response(model: BaseModel | list[BaseModel] | dict[str, Any],
 
 
 MULTILINE_FORM_FIELDS = frozenset({"note", "body", "reason", "resolution", "rating_comment"})
+# Single-line fields whose service refuses a line break itself, in a person's words ("The
+# name shown to patients must be on one line"); the form check still refuses every other
+# control character in them.
+ONE_LINE_BY_SERVICE = frozenset({"display_name", "reply_to", "contact", "new_clinic_name",
+                                 "name"})
 
 
 def check_form(form: FormData, multiline: frozenset[str] = MULTILINE_FORM_FIELDS) -> None:
@@ -103,6 +108,8 @@ def check_form(form: FormData, multiline: frozenset[str] = MULTILINE_FORM_FIELDS
     for name, value in form.multi_items():
         check_text(name, "field name")
         if isinstance(value, str):
+            if name in ONE_LINE_BY_SERVICE:
+                value = value.replace("\r", "").replace("\n", "")
             check_text(value, name, multiline=name in multiline)
 
 
