@@ -149,6 +149,12 @@ def test_stopping_the_demo_removes_its_scratch_folder(stop: signal.Signals) -> N
         process.stdout.close()
 
 
+def switch_to(page: Any, name: str) -> None:
+    """A demo link for another person, opened over a session: the switch is confirmed."""
+    expect(page.get_by_role("heading", name="Switch account?")).to_be_visible()
+    page.get_by_role("button", name=re.compile(f"^Sign in as {name}")).click()
+
+
 def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser: Any) -> None:
     """A newcomer walks the admin side from the demo room: the linked clinic's pages, then
     an enablement from the request to Go to Stripe, for a clinic without the add-on."""
@@ -184,6 +190,7 @@ def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser:
         with context.expect_page() as opened:
             room.get_by_role("link", name="open as clinic admin of Harbour Clinic").click()
         hana = opened.value
+        switch_to(hana, "")
         hana.get_by_role("navigation", name="Configure").get_by_role(
             "link", name="Client Payments").click()
         expect(hana.get_by_text("is not enabled for this clinic")).to_be_visible()
@@ -197,6 +204,7 @@ def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser:
         with context.expect_page() as opened:
             links.get_by_role("link", name="Open as operator").click()
         operator = opened.value
+        switch_to(operator, "")
         expect(operator.get_by_text("Sam Operator")).to_be_visible()
         operator.get_by_role("navigation", name="Configure").get_by_role(
             "link", name="Operator console").click()
@@ -209,6 +217,7 @@ def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser:
         with context.expect_page() as opened:
             room.get_by_role("link", name="open as clinic admin of Harbour Clinic").click()
         hana = opened.value
+        switch_to(hana, "")
         hana.get_by_role("navigation", name="Configure").get_by_role(
             "link", name="Client Payments").click()
         hana.get_by_role("button", name="Go to Stripe").click()
@@ -302,7 +311,7 @@ def test_the_demo_room_on_a_phone(demo: tuple[str, str], browser: Any) -> None:
         pay = patient.get_by_role("button", name=re.compile(r"^Pay \S"))
         pay.tap()
         error = patient.get_by_test_id("pay-error")
-        expect(error).to_have_text("Your card was declined.")
+        expect(error).to_have_text("The payment did not go through: Your card was declined.")
         page.wait_for_timeout(400)  # any scrolling the host does on the failure
         assert inside_viewport(frame_box(page, "paygate-patient", error)), "error out of view"
         assert inside_viewport(frame_box(page, "paygate-patient", pay)), "Pay out of view"
