@@ -1,12 +1,11 @@
 // "Send payment link": for an open request when the patient has left the call, email them
 // a link to a page where they pay it with the same checkout. "Revoke link": while a link
 // sent for the request is valid, stop it (and every session opened from it) at once.
-import {money} from "./clinician.js";
 import {formatDateTime, h} from "./dom.js";
 import {t} from "./i18n.js";
 import {Modal} from "./modal.js";
-
-const OPEN = new Set(["requested", "processing", "failed"]);
+import {money} from "./money.js";
+import {OPEN} from "./status.js";
 const EMAIL = /^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/;
 
 /**
