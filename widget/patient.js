@@ -4,6 +4,7 @@
 import {Checkout} from "./checkout.js";
 import {CheckoutNotice} from "./checkout-notice.js";
 import {h, refundNote, replace, typed} from "./dom.js";
+import {looksLikeEmail} from "./email.js";
 import {N_, currentLocale, t} from "./i18n.js";
 import {money} from "./money.js";
 import {refundLine, renderDone} from "./patient-done.js";
@@ -12,7 +13,6 @@ import {ENDED, OPEN as PAYABLE} from "./status.js";
 // Settled requests stay in the patient's list after a refund, labelled for what happened.
 const SETTLED_LABELS = {paid: N_("Paid"), partially_refunded: N_("Partly refunded"),
                         refunded: N_("Refunded")};
-const EMAIL = /^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/;
 
 /** The patient's view of the call's payments (app.js mounts it; paypage.js narrows it). */
 export class PatientView {
@@ -208,7 +208,7 @@ export class PatientView {
       if (checkout.paying || this.checkout !== checkout) return;
       error.textContent = "";
       const address = email.value.trim();
-      if (!EMAIL.test(address)) {
+      if (!looksLikeEmail(address)) {
         emailError.textContent = t("Enter a valid email address for your receipt.");
         email.focus();
         return;
