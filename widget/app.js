@@ -11,9 +11,34 @@ import {startSession} from "./session.js";
 const CONNECTION = {connecting: N_("Connecting\u2026"), live: N_("Live"),
   reconnecting: N_("Reconnecting\u2026"), refused: N_("Disconnected")};
 
+/**
+ * What a mounted widget hands back (PayGate.mount resolves to it).
+ * @typedef {object} Mounted
+ * @property {"clinician" | "patient"} role
+ * @property {string} locale the locale it speaks
+ * @property {() => void} unmount closes its socket and empties the element
+ */
+
+/**
+ * @typedef {object} MountOptions
+ * @property {string} baseUrl paygate's origin
+ * @property {string | null} [launchToken] the host's launch token (else ?launch= on the
+ *   frame page)
+ * @property {string[]} [parentOrigins] where paygate:* events are posted when framed
+ * @property {boolean} [ownsAddressBar] the widget is the page (the /widget/frame page)
+ * @property {string | null} [locale] used when the launch token has no locale claim
+ * @property {import("./i18n.js").Catalog | null} [catalog] the catalog the page carries
+ */
+
+/**
+ * Mount the widget in `element`: session, locale, the call's requests, the role's view.
+ * @param {HTMLElement} element
+ * @param {MountOptions} options
+ * @returns {Promise<Mounted | null>} null when payments are not available (it says why)
+ */
 export async function mountWidget(element, {launchToken = null, baseUrl, parentOrigins = [],
                                              ownsAddressBar = false, locale = null,
-                                             catalog = null} = {}) {
+                                             catalog = null}) {
   element.classList.add("paygate");
   if (catalog) setLocale(catalog);
   if (catalog) applyLocale(element, ownsAddressBar);
@@ -61,7 +86,7 @@ export async function mountWidget(element, {launchToken = null, baseUrl, parentO
   const socket = new CallSocket(baseUrl, callId, session.access_token, {
     onSnapshot: (list) => view.snapshot(book.snapshot(list)),
     onUpdate: (request) => view.changed(book.apply(request)),
-    onCheckout: (notice) => view.checkoutNotice?.(notice),
+    onCheckout: (notice) => { if (view instanceof ClinicianView) view.checkoutNotice(notice); },
     onState: (state) => {
       status.dataset.state = state;
       status.textContent = t(CONNECTION[state] || state);

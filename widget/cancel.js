@@ -3,11 +3,15 @@
 import {h, reference, typed} from "./dom.js";
 import {t} from "./i18n.js";
 import {Modal} from "./modal.js";
-import {exponentOf, formatMoney} from "./money.js";
+import {money} from "./money.js";
+import {OPEN} from "./status.js";
 
-const OPEN = new Set(["requested", "processing", "failed"]);
-
-/** The list item's "Cancel request" button; null when the request is no longer open. */
+/**
+ * The list item's "Cancel request" button; null when the request is no longer open.
+ * @param {import("./clinician.js").ClinicianView} view
+ * @param {import("./types.js").PaymentRequest} request
+ * @returns {HTMLElement | null}
+ */
 export function cancelAction(view, request) {
   if (!OPEN.has(request.status)) return null;
   return h("button", {type: "button", class: "pg-btn pg-btn-danger-quiet pg-small",
@@ -16,7 +20,12 @@ export function cancelAction(view, request) {
     onclick: () => new CancelDialog(view, request).open()}, t("Cancel request"));
 }
 
+/** "Cancel this payment request?": the confirmation, then the cancel. */
 export class CancelDialog {
+  /**
+   * @param {import("./clinician.js").ClinicianView} view
+   * @param {import("./types.js").PaymentRequest} request
+   */
   constructor(view, request) {
     this.view = view;
     this.request = request;
@@ -44,7 +53,7 @@ export class CancelDialog {
         t("Cancel this payment request?")),
       h("dl", {class: "pg-facts"},
         h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"},
-          formatMoney(r.amount, r.currency, exponentOf(r.currency))),
+          money(r)),
         h("dt", {}, t("Description")), typed("dd", {}, r.description),
         h("dt", {}, t("Reference")), h("dd", {}, reference(r.reference))),
       h("p", {class: "pg-hint"}, t("The patient will no longer be able to pay it. This " +

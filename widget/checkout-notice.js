@@ -5,6 +5,7 @@
 
 const REPEAT_MS = 15000;
 
+/** The notices for one request's checkout: start() when it opens, stop() when it goes. */
 export class CheckoutNotice {
   /** @param {import("./api.js").Api} api @param {string} requestId */
   constructor(api, requestId) {

@@ -4,16 +4,24 @@ import {failureLine, reasonFor} from "./declines.js";
 import {h} from "./dom.js";
 import {stripeLocale, t} from "./i18n.js";
 
+/** @type {Promise<Function> | null} */
 let loading = null;
+// Stripe.js defines the global `Stripe` when it loads.
+const scope = /** @type {Window & {Stripe?: Function}} */ (window);
 
+/**
+ * Stripe.js, loaded once from `url`.
+ * @param {string} url
+ * @returns {Promise<Function>} its `Stripe` constructor
+ */
 export function loadStripe(url) {
-  if (window.Stripe) return Promise.resolve(window.Stripe);
+  if (scope.Stripe) return Promise.resolve(scope.Stripe);
   if (!loading) {
     loading = new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = url;
       script.async = true;
-      script.onload = () => window.Stripe ? resolve(window.Stripe)
+      script.onload = () => scope.Stripe ? resolve(scope.Stripe)
         : reject(new Error(t("Stripe.js did not load.")));
       script.onerror = () => {
         loading = null;
@@ -31,7 +39,13 @@ const APPEARANCE = {theme: "stripe", variables: {colorPrimary: "#1d5fd1", colorT
   colorDanger: "#c62828", borderRadius: "8px",
   fontFamily: "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"}};
 
+/** Stripe's Payment Element for one request, and its confirmPayment. */
 export class Checkout {
+  /**
+   * @param {string} stripeJsUrl
+   * @param {import("./types.js").PaymentRequest} detail GET .../payment-requests/{id}, with
+   *   its client secret
+   */
   constructor(stripeJsUrl, detail) {
     this.url = stripeJsUrl;
     this.detail = detail;

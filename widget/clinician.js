@@ -2,12 +2,12 @@
 // paying..." while the patient has its checkout open), and a "Payment received" pop-up that
 // stays until dismissed without blocking the panel (widget/received.js).
 import {cancelAction} from "./cancel.js";
-import {cardLabel, formatTime, h, reference, replace, typed} from "./dom.js";
+import {cardLabel, formatTime, h, reference, refundNote, replace, typed} from "./dom.js";
 import {N_, t, tx, zero} from "./i18n.js";
-import {exponentOf, formatMoney, parseMajor} from "./money.js";
+import {formatMoney, money, parseMajor} from "./money.js";
 import {payLinkAction} from "./paylink.js";
 import {ReceivedPopup} from "./received.js";
-import {refundAction, refundNote} from "./refunds.js";
+import {refundAction} from "./refunds.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const AT_CHECKOUT = [N_("Patient is paying\u2026"), "active"];
@@ -22,17 +22,31 @@ const STATUS = {
   partially_refunded: [N_("Partly refunded"), "muted"],
 };
 
+/**
+ * A status as the clinician's list names it ("Waiting for patient").
+ * @param {string} status
+ * @returns {string}
+ */
 export function statusLabel(status) {
   return STATUS[status] ? t(STATUS[status][0]) : status;
 }
 
-export function money(request) {
-  return formatMoney(request.amount, request.currency, exponentOf(request.currency));
-}
+/**
+ * The call socket's "patient.checkout" message.
+ * @typedef {{request_id: string, open: boolean, seconds?: number}} CheckoutNoticeMessage
+ */
 
+/** The clinician's view of the call's payments (app.js mounts it). */
 export class ClinicianView {
+  /** @param {import("./types.js").ViewContext} context */
   constructor({root, api, session, options, events, book, callId}) {
-    Object.assign(this, {root, api, session, options, events, book, callId});
+    this.root = root;
+    this.api = api;
+    this.session = session;
+    this.options = options;
+    this.events = events;
+    this.book = book;
+    this.callId = callId;
     this.formOpen = sessionValue(session, "formOpen", false);
     this.draft = sessionValue(session, "draft", {amount: "", currency: options.default_currency,
       description: ""});
@@ -275,7 +289,10 @@ export class ClinicianView {
       description: after.description, status: statusLabel(after.status)}));
   }
 
-  // The patient's panel says it opened (or left) a checkout; each notice holds `seconds`.
+  /**
+   * The patient's panel says it opened (or left) a checkout; each notice holds `seconds`.
+   * @param {CheckoutNoticeMessage} notice
+   */
   checkoutNotice({request_id: id, open, seconds}) {
     const was = this.atCheckout.has(id);
     clearTimeout(this.atCheckout.get(id));

@@ -2,12 +2,36 @@
 // token's, else the browser's languages, else English) and sends the `widget` catalog;
 // amounts reach Intl as exact decimal strings built from integer minor units, never floats.
 
+/**
+ * A locale's catalog as GET /widget/i18n/{tag}.json sends it (paygate/web/widget.py).
+ * @typedef {object} Catalog
+ * @property {string} locale
+ * @property {"ltr" | "rtl"} dir
+ * @property {string} stripe_locale
+ * @property {"symbol" | "narrowSymbol" | "code" | "name"} currency_display
+ * @property {Record<string, string>} [messages]
+ */
+
+/**
+ * @type {{locale: string, dir: string, stripeLocale: string,
+ *   currencyDisplay: Catalog["currency_display"], messages: Record<string, string>}}
+ */
 const state = {locale: "en", dir: "ltr", stripeLocale: "en", currencyDisplay: "symbol",
   messages: {}};
 
-// Marks a string for the catalog without translating it yet (tables built at import time).
+/**
+ * Marks a string for the catalog without translating it yet (tables built at import time).
+ * @param {string} text
+ * @returns {string}
+ */
 export const N_ = (text) => text;
 
+/**
+ * `text` in the current locale, with {name} parameters filled in.
+ * @param {string} text the English message, the catalog's key
+ * @param {Record<string, unknown>} [params]
+ * @returns {string}
+ */
 export function t(text, params) {
   const template = state.messages[text] || text;
   if (!params) return template;
@@ -15,8 +39,13 @@ export function t(text, params) {
     Object.hasOwn(params, name) ? String(params[name]) : whole);
 }
 
-// t() for element content: parameters that are DOM nodes (e.g. <bdi> around a reference)
-// stay nodes. Returns children for h().
+/**
+ * t() for element content: parameters that are DOM nodes (e.g. <bdi> around a reference)
+ * stay nodes.
+ * @param {string} text
+ * @param {Record<string, unknown>} params
+ * @returns {unknown[]} children for h()
+ */
 export function tx(text, params) {
   const template = state.messages[text] || text;
   return template.split(/(\{\w+\})/).filter(Boolean).map((part) => {
@@ -25,6 +54,11 @@ export function tx(text, params) {
   });
 }
 
+/**
+ * Fetch and use the catalog for `wanted` (a locale tag), else the browser's languages.
+ * @param {string} base paygate's origin
+ * @param {string | null} [wanted]
+ */
 export async function loadLocale(base, wanted = null) {
   const tag = wanted ? encodeURIComponent(wanted) : "auto";
   try {
@@ -35,22 +69,32 @@ export async function loadLocale(base, wanted = null) {
   return state;
 }
 
+/** @param {Catalog} catalog the locale to use from now on */
 export function setLocale({locale, dir, stripe_locale: stripeLocale, currency_display: display,
                            messages}) {
   Object.assign(state, {locale, dir, stripeLocale, currencyDisplay: display,
     messages: messages || {}});
 }
 
+/** @returns {string} the locale in use ("fr") */
 export function currentLocale() { return state.locale; }
+/** @returns {string} its direction, "ltr" or "rtl" */
 export function currentDir() { return state.dir; }
+/** @returns {string} what to pass to Stripe.js as `locale` */
 export function stripeLocale() { return state.stripeLocale; }
 
-// "4550", 2 -> "45.50"; "500", 0 -> "500". Integer arithmetic on digits only.
+/**
+ * 4550, 2 -> "45.50"; 500, 0 -> "500". Integer arithmetic on digits only.
+ * @param {number} minor integer minor units
+ * @param {number} exponent the currency's decimals
+ * @returns {`${number}`} exact, for Intl.NumberFormat
+ */
 export function decimalString(minor, exponent) {
   const negative = minor < 0;
   const digits = String(Math.abs(minor)).padStart(exponent + 1, "0");
   const whole = exponent ? digits.slice(0, -exponent) : digits;
-  return (negative ? "-" : "") + whole + (exponent ? "." + digits.slice(-exponent) : "");
+  return /** @type {`${number}`} */ (
+    (negative ? "-" : "") + whole + (exponent ? "." + digits.slice(-exponent) : ""));
 }
 
 /**
@@ -68,19 +112,32 @@ export function formatMoney(minor, currency, exponent) {
     maximumFractionDigits: exponent}).format(decimalString(minor, exponent));
 }
 
-// The amount field's placeholder: "0.00", "0,00", "۰٫۰۰", "০.০০".
+/**
+ * The amount field's placeholder: "0.00", "0,00", "۰٫۰۰", "০.০০".
+ * @param {number} exponent
+ * @returns {string}
+ */
 export function zero(exponent) {
   return new Intl.NumberFormat(state.locale, {minimumFractionDigits: exponent,
     maximumFractionDigits: exponent, useGrouping: false}).format("0");
 }
 
-// Dates in the Gregorian calendar everywhere, like the emailed receipt and Stripe's records.
+/**
+ * A date and time as the locale writes it, in the Gregorian calendar everywhere, like the
+ * emailed receipt and Stripe's records.
+ * @param {string | null | undefined} iso ISO 8601
+ * @returns {string} "" for none
+ */
 export function formatDateTime(iso) {
   if (!iso) return "";
   return new Intl.DateTimeFormat(state.locale, {dateStyle: "long", timeStyle: "short",
     calendar: "gregory"}).format(new Date(iso));
 }
 
+/**
+ * @param {string | null | undefined} iso ISO 8601
+ * @returns {string} the hour and minute, "" for none
+ */
 export function formatTime(iso) {
   if (!iso) return "";
   return new Intl.DateTimeFormat(state.locale, {hour: "2-digit", minute: "2-digit"})

@@ -5,7 +5,13 @@ import {h, replace} from "./dom.js";
 const FOCUSABLE = "button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
   "textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
 
+/** One modal dialog, open until close(). */
 export class Modal {
+  /**
+   * @param {Element} root the panel it covers
+   * @param {{labelledBy: string, trigger: Element | null | (() => Element | null),
+   *   onClose?: (() => void) | null}} options `trigger` is where focus goes back to
+   */
   constructor(root, {labelledBy, trigger, onClose = null}) {
     this.trigger = trigger;
     this.onClose = onClose;
@@ -16,11 +22,12 @@ export class Modal {
     root.append(this.overlay);
   }
 
+  /** @param {...unknown} children the dialog's content, as h() takes it */
   show(...children) {
     replace(this.box, ...children);
     // Nothing to focus yet (still loading): the dialog itself, so Escape reaches it.
-    const first = this.box.querySelector("[data-autofocus]") ||
-      this.box.querySelector(FOCUSABLE) || this.box;
+    const first = /** @type {HTMLElement} */ (this.box.querySelector("[data-autofocus]") ||
+      this.box.querySelector(FOCUSABLE) || this.box);
     first.focus();
   }
 
@@ -31,7 +38,8 @@ export class Modal {
       return;
     }
     if (event.key !== "Tab") return;
-    const items = [...this.box.querySelectorAll(FOCUSABLE)];
+    const items = [...this.box.querySelectorAll(FOCUSABLE)].map(
+      (item) => /** @type {HTMLElement} */ (item));
     if (!items.length) return;
     const [first, last] = [items[0], items[items.length - 1]];
     if (event.shiftKey && document.activeElement === first) {
@@ -47,7 +55,7 @@ export class Modal {
     this.overlay.remove();
     // The list may have been redrawn meanwhile: `trigger` can find the button again.
     const back = typeof this.trigger === "function" ? this.trigger() : this.trigger;
-    if (back && back.isConnected) back.focus();
+    if (back instanceof HTMLElement && back.isConnected) back.focus();
     this.onClose?.();
   }
 }

@@ -3,13 +3,13 @@
 // (and what is still paid). Redrawn when the socket brings a refund, and after a reload.
 import {cardLabel, formatDateTime, h, reference, replace, typed} from "./dom.js";
 import {N_, currentLocale, t} from "./i18n.js";
-import {exponentOf, formatMoney} from "./money.js";
+import {amountIn} from "./money.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const TITLES = {paid: N_("Payment successful"), partially_refunded: N_("Payment partly refunded"),
   refunded: N_("Payment refunded")};
 
-const money = (minor, r) => formatMoney(minor, r.currency, exponentOf(r.currency));
+const money = (minor, r) => amountIn(minor, r.currency);
 
 // A refunded request changes for nothing else, so its last change is its last refund.
 function refundDate(r) {

@@ -3,30 +3,39 @@
 // kept for this tab and checked against the snapshot the server sends.
 import {Checkout} from "./checkout.js";
 import {CheckoutNotice} from "./checkout-notice.js";
-import {h, replace, typed} from "./dom.js";
-import {money} from "./clinician.js";
+import {h, refundNote, replace, typed} from "./dom.js";
+import {looksLikeEmail} from "./email.js";
 import {N_, currentLocale, t} from "./i18n.js";
+import {money} from "./money.js";
 import {refundLine, renderDone} from "./patient-done.js";
-import {refundNote} from "./refunds.js";
 import {sessionValue, setSessionValue} from "./session.js";
-
-const PAYABLE = new Set(["requested", "processing", "failed"]);
+import {ENDED, OPEN as PAYABLE} from "./status.js";
 // Settled requests stay in the patient's list after a refund, labelled for what happened.
 const SETTLED_LABELS = {paid: N_("Paid"), partially_refunded: N_("Partly refunded"),
                         refunded: N_("Refunded")};
-const EMAIL = /^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/;
 
+/** The patient's view of the call's payments (app.js mounts it; paypage.js narrows it). */
 export class PatientView {
+  /** @param {import("./types.js").ViewContext} context */
   constructor({root, api, session, options, events, book}) {
-    Object.assign(this, {root, api, session, options, events, book});
+    this.root = root;
+    this.api = api;
+    this.session = session;
+    this.options = options;
+    this.events = events;
+    this.book = book;
+    /** @type {{name: string, id?: string}} home, checkout, done or ended (of request `id`) */
     this.screen = sessionValue(session, "screen", {name: "home"});
     this.checkout = null;  // the open checkout: its request, Stripe, and whether it is paying
     this.liveEl = h("p", {class: "pg-sr", role: "status", "aria-live": "polite",
       "aria-atomic": "true", "data-testid": "announcer"});
     this.body = h("div", {class: "pg-screen"});
     replace(this.root, this.body, this.liveEl);
+    /** @type {HTMLElement | null} */
     this.lastFocus = null;
-    this.root.addEventListener("focusin", (event) => { this.lastFocus = event.target; });
+    this.root.addEventListener("focusin", (event) => {
+      this.lastFocus = /** @type {HTMLElement} */ (event.target);
+    });
     this.ready = false;
     replace(this.body, h("p", {class: "pg-loading"}, t("Loading\u2026")));
   }
@@ -48,18 +57,20 @@ export class PatientView {
     // Focus that fell to the page from a control of ours that went away still counts.
     const dropped = document.activeElement === document.body && this.lastFocus &&
       this.root.contains(this.lastFocus) === false;
-    const active = inside ? document.activeElement : dropped ? this.lastFocus : null;
+    const active = /** @type {HTMLElement | null} */ (
+      inside ? document.activeElement : dropped ? this.lastFocus : null);
     const key = active?.dataset?.focusKey;
     this.draw();
     if (!active || this.root.contains(document.activeElement)) return;
-    const same = key && this.body.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+    const same = key && /** @type {HTMLElement | null} */ (
+      this.body.querySelector(`[data-focus-key="${CSS.escape(key)}"]`));
     if (same) same.focus();
     else this.focusScreen();
   }
 
   focusScreen() {
-    const target = this.body.querySelector("[data-autofocus]") ||
-      this.body.querySelector("h2, h3");
+    const target = /** @type {HTMLElement | null} */ (
+      this.body.querySelector("[data-autofocus]") || this.body.querySelector("h2, h3"));
     if (!target) return;
     if (!target.hasAttribute("tabindex") && !/^(INPUT|BUTTON|SELECT|TEXTAREA)$/.test(target.tagName)) {
       target.setAttribute("tabindex", "-1");
@@ -74,10 +85,10 @@ export class PatientView {
     const request = s.id ? this.book.get(s.id) : null;
     if (s.name === "checkout" && request && PAYABLE.has(request.status)) return this.renderCheckout(request);
     if (s.name === "done" && request && SETTLED_LABELS[request.status]) {
-      return renderDone(this, request);
+      return this.renderDone(request);
     }
     if ((s.name === "checkout" || s.name === "ended") && request &&
-        ["cancelled", "expired"].includes(request.status)) return this.renderEnded(request);
+        ENDED.has(request.status)) return this.renderEnded(request);
     if (s.name === "checkout" && request && request.status === "paid") {
       return this.go({name: "done", id: request.id});
     }
@@ -197,7 +208,7 @@ export class PatientView {
       if (checkout.paying || this.checkout !== checkout) return;
       error.textContent = "";
       const address = email.value.trim();
-      if (!EMAIL.test(address)) {
+      if (!looksLikeEmail(address)) {
         emailError.textContent = t("Enter a valid email address for your receipt.");
         email.focus();
         return;
@@ -268,6 +279,11 @@ export class PatientView {
   }
 
   // -- outcomes -----------------------------------------------------------------------
+  /** @param {import("./types.js").PaymentRequest} r a settled request */
+  renderDone(r) {
+    return renderDone(this, r);
+  }
+
   renderEnded(r) {
     const cancelled = r.status === "cancelled";
     replace(this.body, h("section", {class: "pg-card pg-ended", role: "status"},

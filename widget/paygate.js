@@ -8,13 +8,26 @@ import {mountWidget} from "./app.js";
 
 const BASE = new URL("../..", import.meta.url).toString().replace(/\/$/, "");
 
-// `locale` ("fr", "fa-IR", ...) is used when the launch token has no locale claim; without
-// either the widget follows the browser's languages.
-export function mount(element, {launchToken, baseUrl = BASE, locale = null} = {}) {
+/**
+ * @typedef {object} PayGateOptions
+ * @property {string} launchToken the host platform's launch token for this person and call
+ * @property {string} [baseUrl] paygate's origin (by default the one this script came from)
+ * @property {string | null} [locale] ("fr", "fa-IR", ...) used when the launch token has no
+ *   locale claim; without either the widget follows the browser's languages
+ */
+
+/**
+ * Mount the widget in `element` (PayGate.mount on a host page).
+ * @param {Element} element where the panel goes; paygate:* events are dispatched on it
+ * @param {PayGateOptions} options
+ * @returns {Promise<import("./app.js").Mounted | null>} null when payments are not
+ *   available (the panel says why)
+ */
+export function mount(element, {launchToken, baseUrl = BASE, locale = null}) {
   if (!(element instanceof Element)) throw new TypeError("PayGate.mount needs an element.");
   if (!launchToken) throw new TypeError("PayGate.mount needs {launchToken}.");
   addStylesheet(baseUrl);
-  return mountWidget(element, {launchToken, baseUrl, locale});
+  return mountWidget(/** @type {HTMLElement} */ (element), {launchToken, baseUrl, locale});
 }
 
 function addStylesheet(baseUrl) {
@@ -26,8 +39,14 @@ function addStylesheet(baseUrl) {
   document.head.append(link);
 }
 
-window.PayGate = Object.freeze({mount, version: "1"});
+/**
+ * The one global a host page uses: `PayGate.mount(element, {launchToken})`.
+ * @typedef {Readonly<{mount: typeof mount, version: string}>} PayGateGlobal
+ */
+/** @type {Window & {PayGate?: PayGateGlobal}} */ (window).PayGate =
+  Object.freeze({mount, version: "1"});
 
+/** @type {HTMLElement | null} */
 const frame = document.querySelector("[data-paygate-frame]");
 if (frame) {
   const origins = (frame.dataset.parentOrigins || "").split(" ").filter(Boolean);

@@ -1,13 +1,12 @@
 // "Send payment link": for an open request when the patient has left the call, email them
 // a link to a page where they pay it with the same checkout. "Revoke link": while a link
 // sent for the request is valid, stop it (and every session opened from it) at once.
-import {money} from "./clinician.js";
 import {formatDateTime, h} from "./dom.js";
+import {looksLikeEmail} from "./email.js";
 import {t} from "./i18n.js";
 import {Modal} from "./modal.js";
-
-const OPEN = new Set(["requested", "processing", "failed"]);
-const EMAIL = /^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/;
+import {money} from "./money.js";
+import {OPEN} from "./status.js";
 
 /**
  * The pay-link buttons of one request in the clinician's list.
@@ -95,7 +94,7 @@ class PayLinkDialog {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const address = email.value.trim();
-      if (address && !EMAIL.test(address)) {
+      if (address && !looksLikeEmail(address)) {
         return this.form(t("Enter a valid email address."), email.value);
       }
       this.submit(address, send, email.value);

@@ -7,14 +7,18 @@ import {Events} from "./events.js";
 import {currentLocale, setLocale, t} from "./i18n.js";
 import {PatientView} from "./patient.js";
 import {RequestBook} from "./socket.js";
+import {ENDED, OPEN as PAYABLE} from "./status.js";
 
 const BASE = new URL("../..", import.meta.url).toString().replace(/\/$/, "");
-const PAYABLE = new Set(["requested", "processing", "failed"]);
 const STORE = "paygate.paylink.";
 const POLL_MS = 4000;
 
-// The in-call patient view, narrowed to one request: no list to go back to.
+/** The in-call patient view, narrowed to one request: no list to go back to. */
 export class PayLinkView extends PatientView {
+  /**
+   * @param {import("./types.js").ViewContext} context
+   * @param {string} requestId the one request the link is for
+   */
   constructor(context, requestId) {
     super(context);
     this.requestId = requestId;
@@ -25,7 +29,7 @@ export class PayLinkView extends PatientView {
     if (!r) return replace(this.body, h("p", {class: "pg-loading"}, t("Loading\u2026")));
     if (PAYABLE.has(r.status)) return this.go({name: "checkout", id: r.id});
     if (r.status === "paid") return this.go({name: "done", id: r.id});
-    if (r.status === "cancelled" || r.status === "expired") {
+    if (ENDED.has(r.status)) {
       return this.go({name: "ended", id: r.id});
     }
     return replace(this.body, h("section", {class: "pg-card pg-done", role: "status"},
@@ -90,6 +94,12 @@ function fail(root, err) {
     h("p", {class: "pg-muted"}, err.message)));
 }
 
+/**
+ * Mount the pay page's checkout in `root` (the page's [data-paygate-pay] element, with
+ * data-request-id and data-token).
+ * @param {HTMLElement} root
+ * @returns {Promise<PayLinkView | null>} null when the link's session could not start
+ */
 export async function mountPayLink(root) {
   const embedded = document.getElementById("paygate-i18n");
   try { setLocale(JSON.parse(embedded.textContent)); } catch (err) { /* English */ }
@@ -124,5 +134,6 @@ export async function mountPayLink(root) {
   }
 }
 
+/** @type {HTMLElement | null} */
 const root = document.querySelector("[data-paygate-pay]");
 if (root) mountPayLink(root);

@@ -4,18 +4,20 @@
 // interrupts nothing (not while typing, nor from another dialog), and goes back on Dismiss.
 import {cardLabel, h, reference, replace, typed} from "./dom.js";
 import {currentLocale, t} from "./i18n.js";
-import {exponentOf, formatMoney} from "./money.js";
+import {money} from "./money.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const TYPING = /^(INPUT|TEXTAREA|SELECT)$/;
-const money = (r) => formatMoney(r.amount, r.currency, exponentOf(r.currency));
 
+/** The "Payment received" pop-ups of the clinician's panel, one at a time. */
 export class ReceivedPopup {
+  /** @param {import("./clinician.js").ClinicianView} view */
   constructor(view) {
     this.view = view;
     this.slot = h("div", {class: "pg-popup-slot"});
     this.dismissed = new Set(sessionValue(view.session, "dismissed", []));
     this.queue = [];
+    /** @type {HTMLElement | null} where focus goes back to once every pop-up is dismissed */
     this.returnFocus = null;
   }
 
@@ -44,7 +46,7 @@ export class ReceivedPopup {
   // Focus may move here from a button, the list or nowhere; never from a field being typed
   // in, another dialog, or the host page around a script-mounted panel.
   mayTakeFocus() {
-    const active = document.activeElement;
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
     if (!active || active === document.body) return true;
     if (!this.view.root.contains(active)) return false;
     return !TYPING.test(active.tagName) && !active.isContentEditable &&
@@ -88,7 +90,9 @@ export class ReceivedPopup {
     replace(this.slot, dialog);
     if (hadFocus) { dismiss.focus(); return; }
     if (this.mayTakeFocus()) {
-      if (!this.returnFocus) this.returnFocus = document.activeElement;
+      if (!this.returnFocus) {
+        this.returnFocus = /** @type {HTMLElement} */ (document.activeElement);
+      }
       dismiss.focus();
     }
   }

@@ -4,8 +4,9 @@ import {h, reference} from "./dom.js";
 import {N_, decimalString, t} from "./i18n.js";
 import {Modal} from "./modal.js";
 import {exponentOf, formatMoney, parseMajor} from "./money.js";
+import {REFUNDABLE} from "./status.js";
 
-const REFUNDABLE = new Set(["paid", "partially_refunded"]);
+/** The refund reasons paygate takes (paygate/domain/refunds.py: Reason), with labels. */
 export const REASONS = [
   ["requested_by_patient", N_("Requested by the patient")],
   ["duplicate", N_("Duplicate payment")],
@@ -21,21 +22,18 @@ function newKey() {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// The button for the request list; null when the request cannot be refunded.
+/**
+ * The "Refund..." button for the request list; null when the request cannot be refunded.
+ * @param {import("./clinician.js").ClinicianView} view
+ * @param {import("./types.js").PaymentRequest} request
+ * @returns {HTMLElement | null}
+ */
 export function refundAction(view, request) {
   if (!REFUNDABLE.has(request.status)) return null;
   return h("button", {type: "button", class: "pg-btn pg-btn-danger-quiet pg-small",
     dataset: {refundFor: request.id},
     "aria-label": t("Refund payment {reference}", {reference: request.reference}),
     onclick: () => new RefundDialog(view, request).open()}, t("Refund\u2026"));
-}
-
-// "USD 15.50 refunded" under a partly or fully refunded request.
-export function refundNote(request) {
-  if (!request.amount_refunded) return null;
-  return h("p", {class: "pg-item-note", "data-testid": "refunded"},
-    t("{amount} refunded", {amount: formatMoney(request.amount_refunded, request.currency,
-      exponentOf(request.currency))}));
 }
 
 class RefundDialog {
@@ -107,7 +105,9 @@ class RefundDialog {
       "aria-invalid": field === "note" ? "true" : null});
     note.value = this.values.note;
     // A corrected field is no longer wrong: its message goes as soon as it is edited.
-    for (const [name, input] of [["amount", amount], ["reason", reason], ["note", note]]) {
+    /** @type {[string, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement][]} */
+    const fields = [["amount", amount], ["reason", reason], ["note", note]];
+    for (const [name, input] of fields) {
       input.addEventListener(name === "reason" ? "change" : "input", () => {
         input.removeAttribute("aria-invalid");
         const message = this.modal.box.querySelector(`#pg-refund-${name}-error`);
@@ -149,7 +149,10 @@ class RefundDialog {
       this.confirm(parsed.minor);
     });
     this.modal.show(this.title(), form);
-    if (field) this.modal.box.querySelector(`#pg-refund-${field}`)?.focus();
+    if (field) {
+      /** @type {HTMLElement | null} */ (this.modal.box.querySelector(`#pg-refund-${field}`))
+        ?.focus();
+    }
   }
 
   confirm(minor, error = null) {

@@ -23,6 +23,14 @@ function save(key, session) {
   try { sessionStorage.setItem(PREFIX + key, JSON.stringify(session)); } catch (err) { /* */ }
 }
 
+/**
+ * A value this tab kept for the session (a draft, the open screen), else `fallback`.
+ * @template T
+ * @param {{key: string}} session
+ * @param {string} name
+ * @param {T} fallback
+ * @returns {T}
+ */
 export function sessionValue(session, name, fallback) {
   try {
     const raw = sessionStorage.getItem(`${PREFIX}${session.key}.${name}`);
@@ -30,13 +38,25 @@ export function sessionValue(session, name, fallback) {
   } catch (err) { return fallback; }
 }
 
+/**
+ * Keep `value` (JSON) for the session in this tab.
+ * @param {{key: string}} session
+ * @param {string} name
+ * @param {unknown} value
+ */
 export function setSessionValue(session, name, value) {
   try {
     sessionStorage.setItem(`${PREFIX}${session.key}.${name}`, JSON.stringify(value));
   } catch (err) { /* storage full or blocked: the value lives until the page goes */ }
 }
 
-// {launchToken} from the host, or from ?launch= when this page is the panel itself.
+/**
+ * The person's session: from {launchToken} given by the host, or from ?launch= when this
+ * page is the panel itself; kept for the tab, so a reload stays in the call.
+ * @param {string} base paygate's origin
+ * @param {{launchToken?: string | null, ownsAddressBar?: boolean}} [options]
+ * @returns {Promise<import("./types.js").Session>} ApiError when there is none
+ */
 export async function startSession(base, {launchToken = null, ownsAddressBar = false} = {}) {
   const url = new URL(window.location.href);
   let token = launchToken || (ownsAddressBar ? url.searchParams.get("launch") : null);

@@ -9,7 +9,25 @@
 const PING_EVERY = 20000;
 const SILENCE_LIMIT = 60000;
 
+/**
+ * What the call socket tells its owner.
+ * @typedef {object} SocketHandlers
+ * @property {(requests: import("./types.js").PaymentRequest[]) => void} onSnapshot every (re)connect
+ * @property {(request: import("./types.js").PaymentRequest) => void} onUpdate a request changed
+ * @property {(notice: import("./clinician.js").CheckoutNoticeMessage) => void}
+ *   onCheckout the patient opened or left a checkout
+ * @property {(state: string) => void} onState connecting, live, reconnecting, refused
+ * @property {(code: number, reason: string) => void} onRefused the credential is no good
+ */
+
+/** The call's socket: snapshot, notices, reconnects. start() opens it, stop() ends it. */
 export class CallSocket {
+  /**
+   * @param {string} base paygate's origin
+   * @param {string} callId
+   * @param {string} token the session's access token
+   * @param {SocketHandlers} handlers
+   */
   constructor(base, callId, token, {onSnapshot, onUpdate, onCheckout, onState, onRefused}) {
     const url = new URL(`/api/v1/calls/${encodeURIComponent(callId)}/socket`, base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
@@ -19,6 +37,7 @@ export class CallSocket {
     this.attempt = 0;
     this.closed = false;
     this.ws = null;
+    /** @type {Record<string, any>} */
     this.timers = {};
   }
 
@@ -108,10 +127,22 @@ export class CallSocket {
   }
 }
 
-// The call's requests as last heard: a notice never replaces a newer version.
-export class RequestBook {
-  constructor() { this.byId = new Map(); }
+/**
+ * A request as it was and as it is now (before is null for a new one).
+ * @typedef {{before: import("./types.js").PaymentRequest | null, after: import("./types.js").PaymentRequest}} Change
+ */
 
+/** The call's requests as last heard: a notice never replaces a newer version. */
+export class RequestBook {
+  constructor() {
+    /** @type {Map<string, import("./types.js").PaymentRequest>} */
+    this.byId = new Map();
+  }
+
+  /**
+   * @param {import("./types.js").PaymentRequest[]} list the socket's snapshot
+   * @returns {Change[]}
+   */
   snapshot(list) {
     const next = new Map();
     for (const request of list) {
@@ -123,6 +154,10 @@ export class RequestBook {
     return changes;
   }
 
+  /**
+   * @param {import("./types.js").PaymentRequest} request
+   * @returns {Change | null} null when it is not newer than what the book has
+   */
   apply(request) {
     const before = this.byId.get(request.id) || null;
     if (before && before.version >= request.version) return null;
@@ -130,8 +165,10 @@ export class RequestBook {
     return {before, after: request};
   }
 
+  /** @param {string} id @returns {import("./types.js").PaymentRequest | null} */
   get(id) { return this.byId.get(id) || null; }
 
+  /** @returns {import("./types.js").PaymentRequest[]} newest first */
   list() {
     return [...this.byId.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
   }

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from paygate.services.clinics.service import ClinicService
-from paygate.services.clinics.stripe_links import REMOVED
 from paygate.settings import Settings
 
 T = TypeVar("T")
@@ -106,6 +105,6 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def cmd_unlink(args: argparse.Namespace) -> int:
-    link = _run(lambda clinics: clinics.unlink_clinic(args.clinic, None, REMOVED))
+    link = _run(lambda clinics: clinics.unlink_clinic(args.clinic, None))
     print(f"unlinked {link.account_id} from {args.clinic}; open payment requests cancelled")
     return 0

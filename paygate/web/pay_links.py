@@ -1,4 +1,5 @@
-"""GET /pay/{token}: the standalone page a payment link opens, and the session it pays with.
+"""Payment links: the clinician emails one for an open request (and can revoke it); GET
+/pay/{token} is the standalone page it opens, and the session that page pays with.
 
 While the request is open the page mounts the same patient checkout as the in-call panel
 (Stripe's Payment Element, the same confirmation); otherwise it says, without JavaScript,
@@ -7,8 +8,9 @@ that the request was paid, cancelled or has expired."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -18,10 +20,25 @@ from paygate.domain.errors import DomainError
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.services.pay_links.service import LinkedRequest
 from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
-from paygate.web.auth import runtime
-from paygate.web.rate_limits import enforce_per_address
+from paygate.web.auth import api_principal, runtime
+from paygate.web.payments import PaymentRequestOut, request_out
+from paygate.web.rate_limits import enforce, enforce_per_address
 from paygate.web.sessions import SessionOut, UserOut
 from paygate.web.widget import STATIC_PATH, catalog_json, frame_policy
+
+
+class PayLinkCreate(RequestModel):
+    email: str | None = Field(default=None, max_length=320, description=(
+        "Where to send the link; else the address the patient gave, if any."))
+    locale: str | None = Field(default=None, max_length=35, description=(
+        "The email's language; else the patient's, else English."))
+
+
+class PayLinkOut(BaseModel):
+    sent_to: str
+    expires_at: datetime = Field(description=(
+        "The link works until then (the clinic's link validity, 72 hours unless changed); "
+        "the request stays payable that long, unless the link is revoked."))
 
 
 class PayLinkSessionCreate(RequestModel):
@@ -98,12 +115,49 @@ async def start_session(request: Request) -> Response:
         payment_request_id=view.id), status_code=201)
 
 
+async def send_pay_link(request: Request) -> Response:
+    principal = api_principal(request)
+    body = await parse_body(request, PayLinkCreate)
+    rt = runtime(request)
+    limits, request_id = rt.settings, request.path_params["request_id"]
+    # Narrowest first, so a refusal there spends nothing of the wider allowances.
+    await enforce(request, "pay_links_request", limits.limit_pay_links_per_request, request_id)
+    await enforce(request, "pay_links_clinician", limits.limit_pay_links_per_clinician,
+                  f"{principal.org_id}/{principal.user_id}")
+    await enforce_per_address(request, "pay_links_address", limits.limit_pay_links_per_address)
+    base = rt.settings.public_url or str(request.base_url)
+    sent = await rt.pay_links.send(principal, request_id,
+                                   email=body.email, locale=body.locale, base_url=base)
+    return json_response(PayLinkOut(sent_to=sent.to, expires_at=sent.expires_at),
+                         status_code=202)
+
+
+async def revoke_pay_link(request: Request) -> Response:
+    view = await runtime(request).pay_links.revoke(api_principal(request),
+                                                   request.path_params["request_id"])
+    return json_response(request_out(view))
+
+
 def routes() -> list[BaseRoute]:
+    tags = ("pay links",)
+    path = "/api/v1/payment-requests/{request_id}"
     return [
+        ApiRoute(f"{path}/pay-link", send_pay_link, methods=["POST"], body=PayLinkCreate,
+                 response=PayLinkOut, status_code=202, tags=tags, limited=True,
+                 responses={400: "No valid email address", 409: "The request is not open"},
+                 summary="Email the patient a link to pay this open request on its own "
+                         "page (clinician)"),
+        ApiRoute(f"{path}/pay-link/revoke", revoke_pay_link, methods=["POST"],
+                 response=PaymentRequestOut, tags=tags,
+                 responses={403: "Not the call's clinician nor an admin of the clinic",
+                            404: "No such payment request"},
+                 summary="Revoke the request's payment links: they and the sessions opened "
+                         "from them stop working; the request keeps only its own time "
+                         "(the call's clinician or a clinic admin)"),
         Route("/pay/{token:str}", pay_page, methods=["GET"]),
         ApiRoute("/api/v1/pay-links/session", start_session, methods=["POST"],
                  body=PayLinkSessionCreate, response=PayLinkSessionOut, status_code=201,
-                 auth=False, tags=("pay links",), limited=True,
+                 auth=False, tags=tags, limited=True,
                  responses={401: "Not a valid link", 409: "Paid, cancelled or expired"},
                  summary="Open a payment link: a session that reads and pays that one "
                          "request only (not its call), while the link and request stand"),

@@ -85,7 +85,8 @@ class CallOptionsOut(BaseModel):
     stripe_js_url: str
 
 
-def _out(view: RequestView, detail: RequestDetail | None = None) -> PaymentRequestOut:
+def request_out(view: RequestView, detail: RequestDetail | None = None) -> PaymentRequestOut:
+    """A request over the API; with its detail, what only the detail endpoints show."""
     out = PaymentRequestOut.model_validate(view.public())
     if detail is not None:
         out.receipt_email = detail.receipt_email
@@ -97,7 +98,7 @@ def _out(view: RequestView, detail: RequestDetail | None = None) -> PaymentReque
 
 
 def _detail_out(detail: RequestDetail) -> PaymentRequestOut:
-    return _out(detail.view, detail)
+    return request_out(detail.view, detail)
 
 
 async def call_options(request: Request) -> Response:
@@ -118,13 +119,13 @@ async def create_request(request: Request) -> Response:
     view = await runtime(request).payments.create(
         principal, request.path_params["call_id"], amount=body.amount,
         currency=body.currency, description=body.description)
-    return json_response(_out(view), status_code=201)
+    return json_response(request_out(view), status_code=201)
 
 
 async def list_requests(request: Request) -> Response:
     views = await runtime(request).payments.list_for_call(api_principal(request),
                                                           request.path_params["call_id"])
-    return json_response(PaymentRequestList(requests=[_out(v) for v in views]))
+    return json_response(PaymentRequestList(requests=[request_out(v) for v in views]))
 
 
 async def get_request(request: Request) -> Response:
@@ -136,7 +137,7 @@ async def get_request(request: Request) -> Response:
 async def cancel_request(request: Request) -> Response:
     view = await runtime(request).payments.cancel(api_principal(request),
                                                   request.path_params["request_id"])
-    return json_response(_out(view))
+    return json_response(request_out(view))
 
 
 async def set_receipt(request: Request) -> Response:

@@ -1,8 +1,7 @@
-"""The refunds API, and the clinician's "send as a payment link" (issue 8)."""
+"""The refunds API: refund a paid request, list its refunds."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -11,12 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from paygate.domain.refunds import LABELS, NOTE_MAX, Reason
-from paygate.services.payments.views import RequestView
 from paygate.services.refunds.views import RefundOverview, RefundView
 from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
-from paygate.web.payments import PaymentRequestOut
-from paygate.web.rate_limits import enforce, enforce_per_address
+from paygate.web.payments import PaymentRequestOut, request_out
 
 
 class RefundCreate(RequestModel):
@@ -68,20 +65,6 @@ class RefundCreated(BaseModel):
     refunds: RefundsOut
 
 
-class PayLinkCreate(RequestModel):
-    email: str | None = Field(default=None, max_length=320, description=(
-        "Where to send the link; else the address the patient gave, if any."))
-    locale: str | None = Field(default=None, max_length=35, description=(
-        "The email's language; else the patient's, else English."))
-
-
-class PayLinkOut(BaseModel):
-    sent_to: str
-    expires_at: datetime = Field(description=(
-        "The link works until then (the clinic's link validity, 72 hours unless changed); "
-        "the request stays payable that long, unless the link is revoked."))
-
-
 def refund_out(view: RefundView) -> RefundOut:
     return RefundOut(**dict(view))
 
@@ -93,10 +76,6 @@ def refunds_out(overview: RefundOverview) -> RefundsOut:
         remaining=overview.remaining, currency=overview.currency,
         refundable=overview.refundable, refunds=[refund_out(r) for r in overview.refunds],
         reasons=[ReasonOut(code=r.value, label=label) for r, label in LABELS.items()])
-
-
-def request_out(view: RequestView) -> PaymentRequestOut:
-    return PaymentRequestOut.model_validate(view.public())
 
 
 async def create_refund(request: Request) -> Response:
@@ -117,29 +96,6 @@ async def list_refunds(request: Request) -> Response:
     return json_response(refunds_out(overview))
 
 
-async def send_pay_link(request: Request) -> Response:
-    principal = api_principal(request)
-    body = await parse_body(request, PayLinkCreate)
-    rt = runtime(request)
-    limits, request_id = rt.settings, request.path_params["request_id"]
-    # Narrowest first, so a refusal there spends nothing of the wider allowances.
-    await enforce(request, "pay_links_request", limits.limit_pay_links_per_request, request_id)
-    await enforce(request, "pay_links_clinician", limits.limit_pay_links_per_clinician,
-                  f"{principal.org_id}/{principal.user_id}")
-    await enforce_per_address(request, "pay_links_address", limits.limit_pay_links_per_address)
-    base = rt.settings.public_url or str(request.base_url)
-    sent = await rt.pay_links.send(principal, request_id,
-                                   email=body.email, locale=body.locale, base_url=base)
-    return json_response(PayLinkOut(sent_to=sent.to, expires_at=sent.expires_at),
-                         status_code=202)
-
-
-async def revoke_pay_link(request: Request) -> Response:
-    view = await runtime(request).pay_links.revoke(api_principal(request),
-                                                   request.path_params["request_id"])
-    return json_response(request_out(view))
-
-
 def routes() -> list[ApiRoute]:
     tags = ("refunds",)
     path = "/api/v1/payment-requests/{request_id}"
@@ -158,16 +114,4 @@ def routes() -> list[ApiRoute]:
         ApiRoute(f"{path}/refunds", list_refunds, methods=["GET"], response=RefundsOut,
                  tags=tags, responses={403: "Not allowed", 404: "Not found"},
                  summary="A payment's refunds and what is left to refund"),
-        ApiRoute(f"{path}/pay-link", send_pay_link, methods=["POST"], body=PayLinkCreate,
-                 response=PayLinkOut, status_code=202, tags=("pay links",), limited=True,
-                 responses={400: "No valid email address", 409: "The request is not open"},
-                 summary="Email the patient a link to pay this open request on its own "
-                         "page (clinician)"),
-        ApiRoute(f"{path}/pay-link/revoke", revoke_pay_link, methods=["POST"],
-                 response=PaymentRequestOut, tags=("pay links",),
-                 responses={403: "Not the call's clinician nor an admin of the clinic",
-                            404: "No such payment request"},
-                 summary="Revoke the request's payment links: they and the sessions opened "
-                         "from them stop working; the request keeps only its own time "
-                         "(the call's clinician or a clinic admin)"),
     ]

@@ -85,6 +85,8 @@ def test_the_patient_pays_from_an_emailed_link_after_leaving_the_call(
     expect(done).to_contain_text("Visa ending in 4242")
     expect(done).to_contain_text(created["reference"])
     expect(done).to_contain_text("pat@example.com")
+    # The in-call "Done" goes back to the call's list; the link's page has none to go to.
+    expect(done.get_by_role("button", name="Done")).to_have_count(0)
     shot(patient, "3-confirmation")
     audit(patient, "the pay page's confirmation")
 
