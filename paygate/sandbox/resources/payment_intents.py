@@ -42,6 +42,14 @@ REDIRECT_MESSAGE = (
     "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and "
     "Payment Intents."
 )
+# What a publishable key gets of a PaymentIntent (the properties Stripe's API reference marks
+# "retrievable with publishable key"): no metadata, customer, amounts received, charges...
+PUBLISHABLE_FIELDS = frozenset({
+    "id", "object", "amount", "automatic_payment_methods", "canceled_at",
+    "cancellation_reason", "capture_method", "client_secret", "confirmation_method", "created",
+    "currency", "description", "last_payment_error", "livemode", "next_action",
+    "payment_method", "payment_method_types", "processing", "receipt_email",
+    "setup_future_usage", "shipping", "status"})
 # Fields Stripe lets you change after an intent has finished.
 ALWAYS_UPDATABLE = frozenset({"metadata", "description", "receipt_email", "shipping", "expand"})
 
@@ -359,14 +367,27 @@ def _by_secret(sb: Sandbox, ctx: Ctx, pi_id: str, params: JSON) -> JSON:
     return pi
 
 
+def publishable_view(pi: JSON) -> JSON:
+    return {k: v for k, v in pi.items() if k in PUBLISHABLE_FIELDS}
+
+
+def _for_key(ctx: Ctx, pi: JSON) -> JSON:
+    return publishable_view(pi) if ctx.publishable else pi
+
+
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
-    return sb.respond(ctx, _by_secret(sb, ctx, pi_id, params), params)
+    return _for_key(ctx, sb.respond(ctx, _by_secret(sb, ctx, pi_id, params), params))
 
 
 def confirm(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi = _by_secret(sb, ctx, pi_id, params)
-    confirm_intent(sb, ctx, pi, params)
-    return sb.respond(ctx, pi, params)
+    try:
+        confirm_intent(sb, ctx, pi, params)
+    except StripeError as exc:
+        if ctx.publishable and isinstance(exc.extra.get("payment_intent"), dict):
+            exc.extra["payment_intent"] = publishable_view(exc.extra["payment_intent"])
+        raise
+    return _for_key(ctx, sb.respond(ctx, pi, params))
 
 
 def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
