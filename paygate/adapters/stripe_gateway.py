@@ -117,7 +117,8 @@ class StripeGateway:
     ) -> IntentInfo:
         params: PaymentIntentCreateParams = {
             "amount": amount, "currency": currency, "metadata": dict(metadata),
-            "automatic_payment_methods": {"enabled": True},
+            # cards, wallets and Link; no method that would take the patient out of the call
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
         }
         if description:
             params["description"] = description

@@ -56,6 +56,9 @@ class ApiFault:
     delay: float = 0.0
     count: int = 1
     after: bool = False  # fail after doing the work, as if the response were lost
+    # the endpoint itself fails while running: Stripe saves that result for the idempotency
+    # key like any other (a fault before the work, as at a load balancer, saves nothing)
+    during: bool = False
     error: JSON | None = None
 
     def matches(self, method: str, path: str) -> bool:
@@ -189,14 +192,19 @@ class Api:
             fault = self.faults.take(method, path)
             if fault and fault.delay:
                 await asyncio.sleep(fault.delay)
-            if fault and fault.status and not fault.after:
+            if fault and fault.status and not (fault.after or fault.during):
                 return fault.status, fault_response(fault, request_id), {}
             try:
-                status, body = 200, endpoint.handler(self.sb, ctx, params, **args)
+                if fault and fault.status and fault.during:
+                    status, body = fault.status, json.loads(
+                        bytes(fault_response(fault, request_id).body))
+                else:
+                    status, body = 200, endpoint.handler(self.sb, ctx, params, **args)
             except StripeError as exc:
                 status, body = exc.status, exc.body(request_id)
             self.sb.dirty = True
-            if idem_slot is not None and status < 500:
+            # Stripe saves the first result for a key whatever it is, a 500 included
+            if idem_slot is not None:
                 self.sb.store.idempotency[idem_slot] = {
                     "fingerprint": fingerprint, "status": status, "body": body,
                     "request_id": request_id}

@@ -54,7 +54,7 @@ async def faults(request: Request) -> Response:
         for spec in body.get("api", []):
             if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
                 return _bad("Each API fault needs a path.")
-            known = {"path", "method", "status", "delay", "count", "after", "error"}
+            known = {"path", "method", "status", "delay", "count", "after", "during", "error"}
             if set(spec) - known:
                 return _bad(f"Unknown API fault keys: {sorted(set(spec) - known)}")
             api.faults.api.append(ApiFault(**spec))

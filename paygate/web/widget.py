@@ -31,18 +31,33 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# Stripe's CSP guide (docs.stripe.com/security/guide#content-security-policy), for Stripe.js
+# and the Payment Element: its scripts, its frames (3-D Secure on hooks.stripe.com) and the
+# API it calls.
+STRIPE_SCRIPTS = ("https://*.js.stripe.com", "https://js.stripe.com")
+STRIPE_FRAMES = (*STRIPE_SCRIPTS, "https://hooks.stripe.com")
+STRIPE_API = "https://api.stripe.com"
+
+
+def stripe_sources(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """script-src, frame-src and connect-src for Stripe.js: Stripe's list for the real one;
+    for the sandbox's stand-in the same shape on its own origin."""
+    js, api = _origin(settings.stripe_js_url), _origin(settings.stripe_api_base)
+    if js == "https://js.stripe.com":
+        return {"script": STRIPE_SCRIPTS, "frame": STRIPE_FRAMES,
+                "connect": tuple(sorted({STRIPE_API, api}))}
+    return {"script": (js,), "frame": (js,), "connect": tuple(sorted({js, api}))}
+
+
 def frame_policy(settings: Settings) -> str:
     """Framed only by the host platforms; scripts from here and Stripe.js; Stripe's iframes."""
-    stripe = _origin(settings.stripe_js_url)
-    frames, api = [stripe], {stripe, _origin(settings.stripe_api_base)}
-    if stripe == "https://js.stripe.com":
-        frames.append("https://hooks.stripe.com")  # Stripe's 3-D Secure pages
+    stripe = stripe_sources(settings)
     ancestors = " ".join(["'self'", *settings.allowed_origins])
     return "; ".join([
         "default-src 'self'",
-        f"script-src 'self' {stripe}",
-        f"frame-src {' '.join(frames)}",
-        f"connect-src 'self' {' '.join(sorted(api))}",
+        f"script-src 'self' {' '.join(stripe['script'])}",
+        f"frame-src {' '.join(stripe['frame'])}",
+        f"connect-src 'self' {' '.join(stripe['connect'])}",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "base-uri 'none'",

@@ -47,7 +47,7 @@ def test_the_panels_in_every_state(stack: Stack, clinic: Clinic, login: Login,
     declined = request_payment(clinician, 2000, description="Declined visit")
     with pytest.raises(stripe.CardError):
         pay(stack, payer.get(f"/api/v1/payment-requests/{declined['id']}").json(),
-            "pm_card_chargeDeclined")
+            "pm_card_visa_chargeDeclined")
     request_payment(clinician, 3000, description="Follow-up consultation")
     statuses = doctor.get_by_test_id("status")
     expect(statuses).to_have_text(["Waiting for patient", "Payment failed", "Cancelled"])

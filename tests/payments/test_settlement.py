@@ -80,7 +80,7 @@ def test_a_declined_card_shows_stripes_message_and_the_patient_can_try_another(
     checkout = checkout_for(patient, created["id"], "pat@example.com")
 
     with pytest.raises(stripe.CardError) as declined:
-        pay(stack, checkout, "pm_card_chargeDeclined")
+        pay(stack, checkout, "pm_card_visa_chargeDeclined")
     assert declined.value.user_message == "Your card was declined."
 
     failed = wait_until(lambda: (r := clinician.get(

@@ -56,7 +56,7 @@ def pay_declined_then_3ds(stack: Stack, checkout: dict[str, Any]) -> str:
     options = {"stripe_account": checkout["stripe_account"]}
     with pytest.raises(stripe.CardError):
         browser.v1.payment_intents.confirm(intent_id, {  # type: ignore[typeddict-unknown-key]
-            "payment_method": "pm_card_chargeDeclined",
+            "payment_method": "pm_card_visa_chargeDeclined",
             "client_secret": checkout["client_secret"]}, options)  # type: ignore[arg-type]
     challenged = browser.v1.payment_intents.confirm(intent_id, {  # type: ignore[typeddict-unknown-key]
         "payment_method": "pm_card_threeDSecure2Required",

@@ -12,8 +12,8 @@ from tests.sandbox.conftest import PUBLISHABLE, World, make_client
 NO_REDIRECTS = {"enabled": True, "allow_redirects": "never"}
 
 DECLINES = [
-    ("pm_card_chargeDeclined", "card_declined", "generic_decline", "Your card was declined."),
-    ("pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds",
+    ("pm_card_visa_chargeDeclined", "card_declined", "generic_decline", "Your card was declined."),
+    ("pm_card_visa_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds",
      "Your card has insufficient funds."),
     ("pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card",
      "Your card has expired."),

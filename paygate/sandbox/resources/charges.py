@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from paygate.sandbox.cards import Decline
+from paygate.sandbox.card_table import Decline
 from paygate.sandbox.currencies import exponent
 from paygate.sandbox.engine import Ctx, Sandbox
 from paygate.sandbox.resources import Endpoint, route
@@ -45,20 +45,28 @@ def balance_transaction(
     return sb.store.add(txn, owner)
 
 
-def _outcome(decline: Decline | None) -> JSON:
+RISK_SCORES = {"normal": 32, "elevated": 67, "highest": 94}
+
+
+def _outcome(decline: Decline | None, risk_level: str) -> JSON:
     out: JSON = {"advice_code": None, "network_advice_code": None,
                  "network_decline_code": None, "network_status": "approved_by_network",
-                 "reason": None, "risk_level": "normal", "risk_score": 32,
+                 "reason": None, "risk_level": risk_level,
+                 "risk_score": RISK_SCORES.get(risk_level, 32),
                  "seller_message": "Payment complete.", "type": "authorized"}
+    if risk_level == "elevated":
+        out["reason"] = "elevated_risk_level"
     if decline is not None:
-        out.update(network_status="declined_by_network", reason=decline.decline_code,
+        blocked = decline.outcome_type == "blocked"
+        out.update(network_status=decline.network_status,
+                   reason="highest_risk_level" if blocked else decline.decline_code,
                    seller_message=decline.seller_message, type=decline.outcome_type)
     return out
 
 
 def new_charge(
     sb: Sandbox, ctx: Ctx, pi: JSON, pm: JSON, owner: str, *, decline: Decline | None,
-    captured: bool, three_d_secure: bool,
+    captured: bool, three_d_secure: bool, risk_level: str = "normal",
 ) -> JSON:
     ch_id = new_id("ch")
     card = pm["card"]
@@ -88,7 +96,7 @@ def new_charge(
         "livemode": False,
         "metadata": dict(pi.get("metadata") or {}),
         "on_behalf_of": None,
-        "outcome": _outcome(decline),
+        "outcome": _outcome(decline, risk_level),
         "paid": ok,
         "payment_intent": pi["id"],
         "payment_method": pm["id"],

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import hmac
 
-from paygate.sandbox.cards import AUTH_FAILED_MESSAGE, Behaviour, Decline, parse_behaviour
+from paygate.sandbox.card_table import (
+    AUTHENTICATION_REQUIRED,
+    INCORRECT_CVC,
+    PROCESSING,
+    Card,
+    Decline,
+    card_named,
+)
+from paygate.sandbox.cards import AUTH_FAILED_MESSAGE
 from paygate.sandbox.currencies import (
     CURRENCIES,
     MAXIMUM_AMOUNT,
@@ -30,9 +38,18 @@ CONFIRMABLE = ("requires_confirmation", "requires_payment_method", "requires_act
 REDIRECT_MESSAGE = (
     "This PaymentIntent is configured to accept payment methods enabled in your Dashboard, "
     "some of which may require a full page redirect to succeed. If you do not want to accept "
-    "redirect-based payment methods, set `automatic_payment_methods[allow_redirects]` to "
-    "`never` when creating Setup Intents and Payment Intents."
+    "redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and "
+    "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and "
+    "Payment Intents."
 )
+# What a publishable key gets of a PaymentIntent (the properties Stripe's API reference marks
+# "retrievable with publishable key"): no metadata, customer, amounts received, charges...
+PUBLISHABLE_FIELDS = frozenset({
+    "id", "object", "amount", "automatic_payment_methods", "canceled_at",
+    "cancellation_reason", "capture_method", "client_secret", "confirmation_method", "created",
+    "currency", "description", "last_payment_error", "livemode", "next_action",
+    "payment_method", "payment_method_types", "processing", "receipt_email",
+    "setup_future_usage", "shipping", "status"})
 # Fields Stripe lets you change after an intent has finished.
 ALWAYS_UPDATABLE = frozenset({"metadata", "description", "receipt_email", "shipping", "expand"})
 
@@ -87,6 +104,10 @@ def _apply_common(pi: JSON, params: JSON) -> None:
         pi["metadata"] = apply_metadata(pi["metadata"], params["metadata"])
     if params.get("capture_method"):
         pi["capture_method"] = params["capture_method"]
+    asked = ((params.get("payment_method_options") or {}).get("card") or {}).get(
+        "request_three_d_secure")
+    if asked:
+        pi["payment_method_options"]["card"]["request_three_d_secure"] = asked
 
 
 def _types(params: JSON) -> tuple[list[str], JSON | None]:
@@ -126,6 +147,7 @@ def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     pi: JSON = {
         "id": pi_id,
         "object": "payment_intent",
+        "allowed_payment_method_types": None if apm else list(types),
         "amount": params["amount"],
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
@@ -213,14 +235,21 @@ def confirm_intent(sb: Sandbox, ctx: Ctx, pi: JSON, params: JSON) -> None:
     _apply_common(pi, params)
     pi["payment_method"] = pm["id"]
     pi["last_payment_error"] = None
-    behaviour = parse_behaviour(sb.store.private.get(pm["id"], {}).get("behaviour", "succeed"))
+    card = _card_of(sb, pm)
     owner = _owner(sb, pi)
-    if behaviour.three_d_secure:
+    if card.lookup_fails:
+        _fail(sb, ctx, pi, pm, owner, PROCESSING, risk_level=card.risk_level)
+    if params.get("off_session"):
+        if card.three_d_secure == "required" and not card.off_session_ok:
+            _fail(sb, ctx, pi, pm, owner, AUTHENTICATION_REQUIRED, risk_level=card.risk_level)
+        _attempt(sb, ctx, pi, pm, owner, card, three_d_secure=False)
+        return
+    asked = (pi["payment_method_options"].get("card") or {}).get("request_three_d_secure")
+    challenge = card.three_d_secure == "required" or (
+        asked in ("any", "challenge") and card.three_d_secure in ("optional", "supported"))
+    if challenge:
         if params.get("error_on_requires_action"):
-            decline = Decline("authentication_required", "authentication_required",
-                              "Your card was declined. This transaction requires "
-                              "authentication.")
-            _fail(sb, ctx, pi, pm, owner, decline, with_charge=True)
+            _fail(sb, ctx, pi, pm, owner, AUTHENTICATION_REQUIRED, risk_level=card.risk_level)
         token = rand(24)
         sb.store.private[pi["id"]] = {"3ds_token": token, "3ds_pm": pm["id"]}
         url = f"{ctx.base_url}/3ds/{pi['id']}/{token}"
@@ -234,17 +263,26 @@ def confirm_intent(sb: Sandbox, ctx: Ctx, pi: JSON, params: JSON) -> None:
         pi["status"] = "requires_action"
         sb.emit("payment_intent.requires_action", pi, owner, ctx)
         return
-    _attempt(sb, ctx, pi, pm, owner, behaviour, three_d_secure=False)
+    _attempt(sb, ctx, pi, pm, owner, card, three_d_secure=False)
+
+
+def _card_of(sb: Sandbox, pm: JSON) -> Card:
+    return card_named(sb.store.private.get(pm["id"], {}).get("behaviour", ""))
 
 
 def _attempt(sb: Sandbox, ctx: Ctx | None, pi: JSON, pm: JSON, owner: str,
-             behaviour: Behaviour, *, three_d_secure: bool) -> None:
+             card: Card, *, three_d_secure: bool) -> None:
     pi["next_action"] = None
-    if behaviour.decline is not None:
-        _fail(sb, ctx, pi, pm, owner, behaviour.decline, with_charge=True)
+    # declined_after_auth cards only get here once authenticated
+    decline = card.declined_after_auth or card.decline
+    if decline is None and card.cvc_check == "fail" and pm["card"]["checks"]["cvc_check"] == "fail":
+        decline = INCORRECT_CVC
+    if decline is not None:
+        _fail(sb, ctx, pi, pm, owner, decline, risk_level=card.risk_level)
     manual = pi["capture_method"] == "manual"
     charge = charges.new_charge(sb, _ctx_for(sb, ctx), pi, pm, owner, decline=None,
-                                captured=not manual, three_d_secure=three_d_secure)
+                                captured=not manual, three_d_secure=three_d_secure,
+                                risk_level=card.risk_level)
     pi["latest_charge"] = charge["id"]
     sb.emit("charge.succeeded", charge, owner, ctx)
     if manual:
@@ -265,10 +303,11 @@ def _ctx_for(sb: Sandbox, ctx: Ctx | None) -> Ctx:
 
 
 def _fail(sb: Sandbox, ctx: Ctx | None, pi: JSON, pm: JSON, owner: str, decline: Decline,
-          *, with_charge: bool) -> None:
+          *, risk_level: str = "normal") -> None:
     """A declined attempt: failed charge, intent back to requires_payment_method, 402."""
+    risk = decline.risk_level if decline.outcome_type == "blocked" else risk_level
     charge = charges.new_charge(sb, _ctx_for(sb, ctx), pi, pm, owner, decline=decline,
-                                captured=False, three_d_secure=False)
+                                captured=False, three_d_secure=False, risk_level=risk)
     sb.emit("charge.failed", charge, owner, ctx)
     error: JSON = {"charge": charge["id"], "code": decline.code,
                    "decline_code": decline.decline_code,
@@ -298,9 +337,8 @@ def authenticate(sb: Sandbox, pi_id: str, token: str, success: bool) -> JSON:
     sb.store.private.pop(pi_id, None)
     sb.dirty = True
     if success:
-        behaviour = parse_behaviour(sb.store.private.get(pm["id"], {}).get("behaviour", ""))
         try:
-            _attempt(sb, None, pi, pm, owner, behaviour, three_d_secure=True)
+            _attempt(sb, None, pi, pm, owner, _card_of(sb, pm), three_d_secure=True)
         except StripeError:
             pass  # the decline is on the intent's last_payment_error; Stripe.js reads it there
         return pi
@@ -316,7 +354,7 @@ def authenticate(sb: Sandbox, pi_id: str, token: str, success: bool) -> JSON:
 
 
 def _by_secret(sb: Sandbox, ctx: Ctx, pi_id: str, params: JSON) -> JSON:
-    pi = sb.get(ctx, "payment_intent", pi_id)
+    pi = sb.get(ctx, "payment_intent", pi_id, "intent")
     secret = params.get("client_secret")
     if ctx.publishable and secret is None:
         raise invalid_request(
@@ -329,18 +367,31 @@ def _by_secret(sb: Sandbox, ctx: Ctx, pi_id: str, params: JSON) -> JSON:
     return pi
 
 
+def publishable_view(pi: JSON) -> JSON:
+    return {k: v for k, v in pi.items() if k in PUBLISHABLE_FIELDS}
+
+
+def _for_key(ctx: Ctx, pi: JSON) -> JSON:
+    return publishable_view(pi) if ctx.publishable else pi
+
+
 def retrieve(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
-    return sb.respond(ctx, _by_secret(sb, ctx, pi_id, params), params)
+    return _for_key(ctx, sb.respond(ctx, _by_secret(sb, ctx, pi_id, params), params))
 
 
 def confirm(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi = _by_secret(sb, ctx, pi_id, params)
-    confirm_intent(sb, ctx, pi, params)
-    return sb.respond(ctx, pi, params)
+    try:
+        confirm_intent(sb, ctx, pi, params)
+    except StripeError as exc:
+        if ctx.publishable and isinstance(exc.extra.get("payment_intent"), dict):
+            exc.extra["payment_intent"] = publishable_view(exc.extra["payment_intent"])
+        raise
+    return _for_key(ctx, sb.respond(ctx, pi, params))
 
 
 def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
-    pi = sb.get(ctx, "payment_intent", pi_id)
+    pi = sb.get(ctx, "payment_intent", pi_id, "intent")
     if set(params) - ALWAYS_UPDATABLE and pi["status"] not in CONFIRMABLE:
         raise with_intent(unexpected_state(
             f"You cannot update this PaymentIntent because it has a status of {pi['status']}. "
@@ -353,6 +404,8 @@ def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi["amount"], pi["currency"] = amount, currency
     if "payment_method_types" in params or "allowed_payment_method_types" in params:
         pi["payment_method_types"], pi["automatic_payment_methods"] = _types(params)
+        pi["allowed_payment_method_types"] = (None if pi["automatic_payment_methods"]
+                                              else list(pi["payment_method_types"]))
     _apply_common(pi, params)
     if params.get("payment_method"):
         pm = payment_methods.resolve(sb, ctx, params["payment_method"])
@@ -362,7 +415,7 @@ def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
 
 
 def cancel(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
-    pi = sb.get(ctx, "payment_intent", pi_id)
+    pi = sb.get(ctx, "payment_intent", pi_id, "intent")
     if pi["status"] not in CANCELABLE:
         raise with_intent(unexpected_state(
             f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. "
@@ -381,7 +434,7 @@ def cancel(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
 
 
 def capture(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
-    pi = sb.get(ctx, "payment_intent", pi_id)
+    pi = sb.get(ctx, "payment_intent", pi_id, "intent")
     if pi["status"] != "requires_capture":
         raise with_intent(unexpected_state(
             "This PaymentIntent could not be captured because it has a status of "

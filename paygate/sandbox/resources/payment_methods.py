@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from paygate.sandbox.cards import TEST_PAYMENT_METHODS, CardFacts, inspect_card
+from paygate.sandbox.card_table import BY_PM_ID, card_named
+from paygate.sandbox.cards import CardFacts, inspect_card
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import invalid_request, resource_missing
 from paygate.sandbox.resources import Endpoint, route
@@ -31,7 +32,23 @@ def _billing(details: JSON | None) -> JSON:
     }
 
 
-def build(facts: CardFacts, billing: JSON | None, metadata: JSON | None) -> tuple[JSON, JSON]:
+def _checks(facts: CardFacts, billing: JSON | None, cvc_given: bool, test_id: bool) -> JSON:
+    """cvc_check and the address checks: the test card's documented result for what was
+    given (a test PaymentMethod id stands for a card entered with all of them)."""
+    card = card_named(facts.behaviour)
+    address = (billing or {}).get("address") or {}
+
+    def check(given: bool, result: str | None) -> str | None:
+        return (result or "pass") if given or (test_id and result) else None
+
+    return {"address_line1_check": check(bool(address.get("line1")), card.line1_check),
+            "address_postal_code_check": check(bool(address.get("postal_code")),
+                                               card.postal_check),
+            "cvc_check": check(cvc_given, card.cvc_check) or "unchecked"}
+
+
+def build(facts: CardFacts, billing: JSON | None, metadata: JSON | None, *,
+          cvc_given: bool = False, test_id: bool = False) -> tuple[JSON, JSON]:
     pm = {
         "id": new_id("pm"),
         "object": "payment_method",
@@ -39,20 +56,18 @@ def build(facts: CardFacts, billing: JSON | None, metadata: JSON | None) -> tupl
         "billing_details": _billing(billing),
         "card": {
             "brand": facts.brand,
-            "checks": {"address_line1_check": None,
-                       "address_postal_code_check": "pass"
-                       if (billing or {}).get("address", {}).get("postal_code") else None,
-                       "cvc_check": "unchecked"},
+            "checks": _checks(facts, billing, cvc_given, test_id),
             "country": facts.country,
-            "display_brand": facts.brand,
+            "display_brand": facts.networks[0] if len(facts.networks) > 1 else facts.brand,
             "exp_month": facts.exp_month,
             "exp_year": facts.exp_year,
             "fingerprint": facts.fingerprint,
             "funding": facts.funding,
             "generated_from": None,
             "last4": facts.last4,
-            "networks": {"available": [facts.brand], "preferred": None},
-            "three_d_secure_usage": {"supported": True},
+            "networks": {"available": list(facts.networks), "preferred": None},
+            "three_d_secure_usage": {
+                "supported": card_named(facts.behaviour).three_d_secure != "unsupported"},
             "wallet": None,
             "regulated_status": "unregulated",
         },
@@ -68,9 +83,9 @@ def build(facts: CardFacts, billing: JSON | None, metadata: JSON | None) -> tupl
 
 def from_test_id(sb: Sandbox, ctx: Ctx, pm_id: str) -> JSON:
     """`pm_card_visa` and friends: each use makes a fresh PaymentMethod, as Stripe does."""
-    facts = inspect_card(TEST_PAYMENT_METHODS[pm_id], 12, now_year() + 3, None,
+    facts = inspect_card(BY_PM_ID[pm_id].number, 12, now_year() + 3, None,
                          sb.store.fingerprint_salt)
-    pm, private = build(facts, None, None)
+    pm, private = build(facts, None, None, test_id=True)
     return sb.store.add(pm, ctx.account, private)
 
 
@@ -79,7 +94,7 @@ def now_year() -> int:
 
 
 def resolve(sb: Sandbox, ctx: Ctx, pm_id: str, param: str = "payment_method") -> JSON:
-    if pm_id in TEST_PAYMENT_METHODS:
+    if pm_id in BY_PM_ID:
         return from_test_id(sb, ctx, pm_id)
     pm = sb.store.get(pm_id, ctx.account, "payment_method")
     if pm is None:
@@ -106,9 +121,8 @@ def from_data(sb: Sandbox, ctx: Ctx, data: JSON, param: str) -> JSON:
                                   param=f"card[{key}]", code="parameter_missing")
     facts = inspect_card(card["number"], card["exp_month"], card["exp_year"], card.get("cvc"),
                          sb.store.fingerprint_salt)
-    pm, private = build(facts, data.get("billing_details"), data.get("metadata"))
-    if card.get("cvc"):
-        pm["card"]["checks"]["cvc_check"] = "pass"
+    pm, private = build(facts, data.get("billing_details"), data.get("metadata"),
+                        cvc_given=bool(card.get("cvc")))
     return sb.store.add(pm, ctx.account, private)
 
 
