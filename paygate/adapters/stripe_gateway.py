@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import stripe
 from stripe.params import (
+    AccountCreateParams,
     PaymentIntentCreateParams,
     PaymentIntentListParams,
     RefundCreateParams,
@@ -31,7 +32,7 @@ from paygate.domain.errors import (
     PaymentProviderError,
     PaymentProviderUnavailable,
 )
-from paygate.services.ports import AccountInfo, IntentInfo, RefundInfo
+from paygate.services.ports import AccountInfo, IntentInfo, RefundInfo, requirements_of
 
 T = TypeVar("T")
 UNAVAILABLE = "Stripe is not answering, try again."
@@ -109,6 +110,26 @@ class StripeGateway:
     async def retrieve_account(self, account_id: str) -> AccountInfo:
         acct = await self._call(self._client.v1.accounts.retrieve_async(account_id))
         return account_info(acct)
+
+    async def create_account(self, *, country: str, email: str | None,
+                             idempotency_key: str) -> AccountInfo:
+        """A connected account with the full Stripe Dashboard, on which the account pays
+        Stripe's fees and Stripe collects requirements and carries the losses."""
+        params: AccountCreateParams = {"country": country, "controller": {
+            "stripe_dashboard": {"type": "full"}, "fees": {"payer": "account"},
+            "losses": {"payments": "stripe"}, "requirement_collection": "stripe"}}
+        if email:
+            params["email"] = email
+        acct = await self._call(self._client.v1.accounts.create_async(
+            params, {"idempotency_key": idempotency_key}))
+        return account_info(acct)
+
+    async def create_account_link(self, account_id: str, *, link_type: str, return_url: str,
+                                  refresh_url: str) -> str:
+        link = await self._call(self._client.v1.account_links.create_async({
+            "account": account_id, "type": link_type,
+            "return_url": return_url, "refresh_url": refresh_url}))
+        return str(link.url)
 
     # -- PaymentIntents -----------------------------------------------------------------
     async def create_payment_intent(
@@ -228,7 +249,9 @@ def account_info(acct: Any) -> AccountInfo:
         charges_enabled=bool(_get(acct, "charges_enabled")),
         payouts_enabled=bool(_get(acct, "payouts_enabled")),
         livemode=bool(_get(acct, "livemode")),
+        **requirements_of(acct),
     )
+
 
 
 def intent_info(intent: Any) -> IntentInfo:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from paygate.sandbox import browser, dashboard, oauth, params, testing
+from paygate.sandbox import browser, dashboard, oauth, onboarding, params, testing
 from paygate.sandbox.api import Api
 from paygate.sandbox.config import SandboxConfig
 from paygate.sandbox.engine import Sandbox
@@ -102,7 +102,7 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         Route("/oauth/authorize", oauth.authorize_submit, methods=["POST"]),
         Route("/oauth/token", oauth.token, methods=["POST"]),
         Route("/oauth/deauthorize", oauth.deauthorize, methods=["POST"]),
-        Route("/connect/onboarding/{acct}/{token}", oauth.onboarding, methods=["GET", "POST"]),
+        Route("/connect/onboarding/{acct}/{token}", onboarding.onboarding, methods=["GET", "POST"]),
         Route("/v3/", browser.stripe_js),
         Route("/v3", browser.stripe_js),
         Route("/v3/elements/payment", browser.payment_element),
@@ -117,6 +117,8 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         Route("/_sandbox/faults", testing.faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/webhooks/redeliver", testing.redeliver, methods=["POST"]),
         Route("/_sandbox/accounts/{acct}", testing.account_flags, methods=["POST"]),
+        Route("/_sandbox/account_links/{token}/expire", testing.expire_account_link,
+              methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sandbox = sb

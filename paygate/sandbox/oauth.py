@@ -1,4 +1,4 @@
-"""Connect OAuth: the consent page, /oauth/token, /oauth/deauthorize; account-link onboarding."""
+"""Connect OAuth: the consent page, /oauth/token, /oauth/deauthorize."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.errors import OAuthError
 from paygate.sandbox.pages import form_data, render
-from paygate.sandbox.resources.accounts import COUNTRY_CURRENCY, new_account, set_enabled
+from paygate.sandbox.resources.accounts import COUNTRY_CURRENCY, new_account
 from paygate.sandbox.state import JSON, rand
 
 CODE_TTL = 300
@@ -189,22 +189,3 @@ async def deauthorize(request: Request) -> Response:
             del table[key]
     sb.emit("account.application.deauthorized", _application(form["client_id"]), acct, None)
     return JSONResponse({"stripe_user_id": acct})
-
-
-async def onboarding(request: Request) -> Response:
-    """Where an account link leads: one button finishes onboarding in test mode."""
-    sb = _sb(request)
-    acct_id = request.path_params["acct"]
-    link = sb.store.oauth_codes.get("link_" + request.path_params["token"])
-    if link is None or link["account"] != acct_id:
-        return render(request, "oauth_error.html", 404, message="This link is not valid.")
-    if link["used"] or link["expires_at"] < time.time():
-        return RedirectResponse(link["refresh_url"], status_code=302)
-    acct = sb.store.find(acct_id)
-    if acct is None:
-        return render(request, "oauth_error.html", 404, message="This account was deleted.")
-    if request.method == "POST":
-        link["used"] = True
-        set_enabled(sb, acct, True, None)
-        return RedirectResponse(link["return_url"], status_code=302)
-    return render(request, "onboarding.html", account=acct)

@@ -85,3 +85,15 @@ async def account_flags(request: Request) -> Response:
         set_enabled(sb, acct, bool(body["charges_enabled"]), None)
     sb.dirty = True
     return JSONResponse(acct)
+
+
+async def expire_account_link(request: Request) -> Response:
+    """Age an account link past its expiry, as if the admin came back after minutes."""
+    sb, _, _ = _parts(request)
+    link = sb.store.oauth_codes.get("link_" + request.path_params["token"])
+    if link is None:
+        return JSONResponse({"error": {"type": "invalid_request_error",
+                                       "message": "No such account link"}}, 404)
+    link["expires_at"] = 0
+    sb.dirty = True
+    return JSONResponse({"expired": True})

@@ -30,6 +30,23 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def requirements_of(acct: Any) -> dict[str, Any]:
+    """Stripe's requirements on an account (SDK object or plain JSON), as AccountInfo's."""
+    def get(obj: Any, key: str) -> Any:
+        try:
+            return obj[key]
+        except (KeyError, TypeError):
+            return None
+
+    req = get(acct, "requirements") or {}
+    deadline = get(req, "current_deadline")
+    return {"details_submitted": bool(get(acct, "details_submitted")),
+            "currently_due": tuple(get(req, "currently_due") or ()),
+            "past_due": tuple(get(req, "past_due") or ()),
+            "disabled_reason": get(req, "disabled_reason"),
+            "current_deadline": int(deadline) if deadline else None}
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     id: str
@@ -40,6 +57,11 @@ class AccountInfo:
     charges_enabled: bool
     payouts_enabled: bool
     livemode: bool
+    details_submitted: bool = True
+    currently_due: tuple[str, ...] = ()
+    past_due: tuple[str, ...] = ()
+    disabled_reason: str | None = None
+    current_deadline: int | None = None  # unix seconds
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,10 @@ class PaymentGateway(Protocol):
     async def exchange_oauth_code(self, code: str) -> str: ...
     async def deauthorize(self, account_id: str) -> None: ...
     async def retrieve_account(self, account_id: str) -> AccountInfo: ...
+    async def create_account(self, *, country: str, email: str | None,
+                             idempotency_key: str) -> AccountInfo: ...
+    async def create_account_link(self, account_id: str, *, link_type: str, return_url: str,
+                                  refresh_url: str) -> str: ...
     async def create_payment_intent(
         self, account_id: str, *, amount: int, currency: str, description: str | None,
         metadata: Mapping[str, str], idempotency_key: str,

@@ -82,6 +82,17 @@ class StripeAccountLink(Base):
     unlinked_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     unlink_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    # Stripe's requirements on the account: space-separated requirement names.
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    currently_due: Mapped[str] = mapped_column(Text, default="", server_default="")
+    past_due: Mapped[str] = mapped_column(Text, default="", server_default="")
+    disabled_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    current_deadline: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    created_by_paygate: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default="0")
+    # Unix time of the Stripe state last stored (event `created`, or the read): an older
+    # account.updated arriving late changes nothing.
+    observed_at: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class PaymentRequest(Base):

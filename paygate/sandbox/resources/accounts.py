@@ -17,6 +17,8 @@ COUNTRY_CURRENCY = {
     "IE": "eur", "BE": "eur", "AT": "eur", "PT": "eur", "FI": "eur", "LU": "eur",
     "GR": "eur", "EE": "eur", "LV": "eur", "LT": "eur", "SK": "eur", "SI": "eur",
 }
+# Stripe's account links stay valid for a few minutes.
+LINK_TTL = 300
 ONBOARDING_DUE = [
     "business_profile.product_description", "business_profile.support_phone",
     "business_profile.url", "external_account", "tos_acceptance.date", "tos_acceptance.ip",
@@ -108,6 +110,21 @@ def set_enabled(sb: Sandbox, acct: JSON, enabled: bool, ctx: Ctx | None) -> None
         sb.emit("account.updated", acct, acct["id"], ctx, changed(before, acct))
 
 
+def settle_requirements(sb: Sandbox, acct: JSON, before: JSON, done: list[str]) -> None:
+    """Strike what was given off the account's requirements; with nothing left due the
+    account is onboarded (details submitted, charges and payouts enabled). One
+    account.updated for the whole change, none when nothing changed."""
+    req = acct["requirements"]
+    for key in ("currently_due", "past_due", "eventually_due"):
+        req[key] = [r for r in req[key] if r not in done]
+    if not req["currently_due"] and not req["past_due"]:
+        acct["charges_enabled"] = acct["payouts_enabled"] = acct["details_submitted"] = True
+        acct["capabilities"] = {"card_payments": "active", "transfers": "active"}
+        req.update(disabled_reason=None, current_deadline=None)
+    if before != acct:
+        sb.emit("account.updated", acct, acct["id"], None, changed(before, acct))
+
+
 def _merge(target: JSON, update: Any) -> None:
     for key, value in update.items():
         if isinstance(value, dict) and isinstance(target.get(key), dict):
@@ -140,20 +157,51 @@ def visible_account(sb: Sandbox, ctx: Ctx, acct_id: str) -> JSON:
     return acct
 
 
+def _controller(ctrl: JSON) -> tuple[str, JSON]:
+    """The account type and the `controller` Stripe answers for `controller` params (its
+    defaults: full Dashboard, fees and requirements on the account's side, Stripe)."""
+    dashboard = (ctrl.get("stripe_dashboard") or {}).get("type") or "full"
+    collection = ctrl.get("requirement_collection") or "stripe"
+    if collection == "application" and dashboard != "none":
+        raise invalid_request(
+            "You cannot set `controller[requirement_collection]` to `application` for "
+            "accounts that have access to a Stripe-hosted Dashboard.",
+            param="controller[requirement_collection]")
+    fees = (ctrl.get("fees") or {}).get("payer") or (
+        "account" if dashboard == "full" else "application")
+    losses = (ctrl.get("losses") or {}).get("payments") or (
+        "stripe" if fees == "account" else "application")
+    type_ = {"full": "standard", "express": "express", "none": "custom"}[dashboard]
+    return type_, {"fees": {"payer": fees}, "is_controller": True,
+                   "losses": {"payments": losses}, "requirement_collection": collection,
+                   "stripe_dashboard": {"type": dashboard}, "type": "application"}
+
+
 def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     if ctx.connected:
         raise invalid_request("You cannot create connected accounts on behalf of a connected "
                               "account.")
     ctrl = params.get("controller") or {}
-    type_ = params.get("type") or (
-        "express" if ctrl.get("stripe_dashboard", {}).get("type") == "express" else "custom"
-        if ctrl.get("stripe_dashboard", {}).get("type") == "none" else "standard")
+    if ctrl and params.get("type"):
+        raise invalid_request("You cannot specify `type` together with `controller`; "
+                              "describe the account with `controller` alone.", param="type")
+    type_, controller = _controller(ctrl) if ctrl else (params.get("type") or "standard", None)
     acct = new_account(country=params.get("country") or "US", email=params.get("email"),
                        type_=type_, enabled=False)
+    if controller is not None:
+        acct["controller"] = controller
     _apply(acct, params)
     sb.store.add(acct, acct["id"])
     sb.store.connected[acct["id"]] = {"via": "api", "revoked": False}
     return sb.respond(ctx, acct, params)
+
+
+def hosted_dashboard(acct: JSON) -> bool:
+    """Whether the account signs in to a Stripe-hosted Dashboard (full or Express)."""
+    ctrl = acct.get("controller") or {}
+    if "stripe_dashboard" in ctrl:
+        return bool(ctrl["stripe_dashboard"]["type"] != "none")
+    return acct.get("type") != "custom"
 
 
 def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
@@ -199,13 +247,21 @@ def create_link(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
         if not params.get(key):
             raise invalid_request(f"Missing required param: {key}.", param=key,
                                   code="parameter_missing")
+    if params["type"] not in ("account_onboarding", "account_update"):
+        raise invalid_request("Invalid type: must be one of account_onboarding or "
+                              "account_update", param="type")
+    if params["type"] == "account_update" and hosted_dashboard(acct):
+        raise invalid_request(
+            "You can only create `account_update` type Account Links for accounts where your "
+            "platform is responsible for collecting requirements. This account has access to "
+            "a Stripe-hosted Dashboard: use `account_onboarding` instead.", param="type")
     token = rand(24)
     created = now()
     sb.store.oauth_codes["link_" + token] = {
-        "account": acct["id"], "return_url": params["return_url"],
-        "refresh_url": params["refresh_url"], "expires_at": created + 300, "used": False,
+        "account": acct["id"], "type": params["type"], "return_url": params["return_url"],
+        "refresh_url": params["refresh_url"], "expires_at": created + LINK_TTL, "used": False,
     }
-    return {"object": "account_link", "created": created, "expires_at": created + 300,
+    return {"object": "account_link", "created": created, "expires_at": created + LINK_TTL,
             "url": f"{ctx.base_url}/connect/onboarding/{acct['id']}/{token}"}
 
 

@@ -32,6 +32,7 @@ from paygate.domain.principals import Principal, Role
 from paygate.domain.time_zones import is_zone
 from paygate.logs import log_event
 from paygate.services.auth.tokens import STATE_SALT, TokenSigner
+from paygate.services.clinics.onboarding import Onboarding
 from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.service import PaymentService
@@ -102,6 +103,7 @@ class ClinicService:
         self._settings = settings
         self._payments = payments
         self._links = StripeLinks(db, gateway, payments)
+        self.onboarding = Onboarding(db, self._links, self.clinic)
         self._state = TokenSigner(settings.secret_key).serializer(STATE_SALT)
 
     def register_webhooks(self, webhooks: WebhookService) -> None:

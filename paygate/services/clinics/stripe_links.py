@@ -18,12 +18,13 @@ from paygate.domain.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    PaymentProviderError,
 )
 from paygate.domain.principals import Principal
 from paygate.domain.time_zones import zone_for_country
 from paygate.logs import log_event
 from paygate.services.payments.service import PaymentService
-from paygate.services.ports import AccountInfo, PaymentGateway, configured
+from paygate.services.ports import AccountInfo, PaymentGateway, configured, requirements_of
 from paygate.services.webhooks.inbox import WebhookService
 from paygate.store.database import Database, utcnow
 from paygate.store.models import Clinic, StripeAccountLink
@@ -47,8 +48,8 @@ class StripeLinks:
     def gateway(self) -> PaymentGateway:
         return configured(self._gateway)
 
-    async def link(self, clinic_id: str, account_id: str,
-                   linked_by: str) -> StripeAccountLink:
+    async def link(self, clinic_id: str, account_id: str, linked_by: str,
+                   created_by_paygate: bool = False) -> StripeAccountLink:
         """Check the account with Stripe, end any previous link (kept as history), link."""
         try:
             info = await self.gateway().retrieve_account(account_id)
@@ -58,7 +59,8 @@ class StripeLinks:
                                "instead.", field="account_id") from None
         now = utcnow()
         async with self._db.transaction() as tx:
-            clinic = await tx.get(Clinic, clinic_id)
+            # Locked: two links made at once for one clinic end as one active link.
+            clinic = await tx.get(Clinic, clinic_id, with_for_update=True)
             if clinic is None:
                 raise NotFound(f"paygate does not know a clinic {clinic_id!r}.")
             elsewhere = await tx.scalar(
@@ -70,11 +72,19 @@ class StripeLinks:
             if elsewhere is not None:
                 raise Conflict("This Stripe account is already linked to a clinic of another "
                                "organisation; link a Stripe account of your own.")
+            if created_by_paygate:
+                same = await tx.scalar(select(StripeAccountLink).where(
+                    StripeAccountLink.clinic_id == clinic_id,
+                    StripeAccountLink.account_id == info.id,
+                    StripeAccountLink.active.is_(True)))
+                if same is not None:  # the same creation, sent twice
+                    return same
             await tx.execute(update(StripeAccountLink).where(
                 StripeAccountLink.clinic_id == clinic_id, StripeAccountLink.active.is_(True)
             ).values(active=False, unlinked_at=now, unlink_reason=REPLACED, updated_at=now))
             link = StripeAccountLink(clinic_id=clinic_id, account_id=info.id, active=True,
-                                     linked_by=linked_by[:64], linked_at=now, updated_at=now)
+                                     linked_by=linked_by[:64], linked_at=now, updated_at=now,
+                                     created_by_paygate=created_by_paygate, observed_at=0)
             _copy_account(link, info)
             tx.add(link)
             if clinic.time_zone is None:  # until an admin picks one on the Edit form
@@ -118,14 +128,20 @@ class StripeLinks:
                 StripeAccountLink.clinic_id == clinic_id, StripeAccountLink.active.is_(True)))
         if account_id is None:
             raise Conflict("This clinic has no linked Stripe account.")
-        await self._store(await self.gateway().retrieve_account(account_id))
+        await self._store(await self.gateway().retrieve_account(account_id), 0, fresh=True)
 
-    async def _store(self, info: AccountInfo) -> int:
+    async def _store(self, info: AccountInfo, observed_at: int, *, fresh: bool) -> int:
+        """Keep Stripe's word on the account on its active links. A fresh read is the
+        account as it is now; an event's payload (`fresh` False) is kept only when no
+        later event (by `created`) was applied, so a late, reordered one changes nothing."""
         async with self._db.transaction() as tx:
             links = (await tx.scalars(select(StripeAccountLink).where(
                 StripeAccountLink.account_id == info.id,
                 StripeAccountLink.active.is_(True)))).all()
             for link in links:
+                if not fresh and link.observed_at > observed_at:
+                    continue
+                link.observed_at = max(link.observed_at, observed_at)
                 _copy_account(link, info)
                 link.updated_at = utcnow()
         return len(links)
@@ -141,7 +157,19 @@ class StripeLinks:
                       logging.WARNING, event_id=event.get("id"),
                       account=event.get("account"), object_id=obj["id"])
             return "ignored_foreign_account"
-        changed = await self._store(account_from_event(obj))
+        async with self._db.sessions() as tx:
+            linked = await tx.scalar(select(StripeAccountLink.id).where(
+                StripeAccountLink.account_id == obj["id"],
+                StripeAccountLink.active.is_(True)).limit(1))
+        if linked is None:
+            return "account_not_linked"
+        # Events come late, twice, out of order, several within one second: the account
+        # as Stripe has it now is what to keep; the payload only if Stripe does not answer.
+        try:
+            info, fresh = await self.gateway().retrieve_account(obj["id"]), True
+        except (PaymentProviderError, AccountNotLinked, NotFound):
+            info, fresh = account_from_event(obj), False
+        changed = await self._store(info, int(event.get("created") or 0), fresh=fresh)
         return "account_updated" if changed else "account_not_linked"
 
     async def _on_deauthorized(self, event: dict[str, Any]) -> str:
@@ -174,7 +202,8 @@ def account_from_event(obj: dict[str, Any]) -> AccountInfo:
         email=obj.get("email"), country=obj.get("country"),
         default_currency=obj.get("default_currency"),
         charges_enabled=bool(obj.get("charges_enabled")),
-        payouts_enabled=bool(obj.get("payouts_enabled")), livemode=bool(obj.get("livemode")))
+        payouts_enabled=bool(obj.get("payouts_enabled")), livemode=bool(obj.get("livemode")),
+        **requirements_of(obj))
 
 
 def _copy_account(link: StripeAccountLink, info: AccountInfo) -> None:
@@ -182,3 +211,8 @@ def _copy_account(link: StripeAccountLink, info: AccountInfo) -> None:
     link.default_currency = info.default_currency
     link.charges_enabled, link.payouts_enabled = info.charges_enabled, info.payouts_enabled
     link.livemode = info.livemode
+    link.details_submitted = info.details_submitted
+    link.currently_due, link.past_due = " ".join(info.currently_due), " ".join(info.past_due)
+    link.disabled_reason = info.disabled_reason
+    link.current_deadline = (datetime.fromtimestamp(info.current_deadline, UTC)
+                             if info.current_deadline else None)

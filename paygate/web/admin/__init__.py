@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from paygate.web.admin import cases, client_payments, home, outbox, refunds, reports, session
+from paygate.web.admin import (
+    cases,
+    client_payments,
+    home,
+    onboarding,
+    outbox,
+    refunds,
+    reports,
+    session,
+)
 
 
 def routes() -> list[BaseRoute]:
-    return [*session.routes(), *home.routes(), *client_payments.routes(), *cases.routes(),
+    return [*session.routes(), *home.routes(), *client_payments.routes(),
+            *onboarding.routes(), *cases.routes(),
             *reports.routes(), *outbox.routes(), *refunds.routes()]

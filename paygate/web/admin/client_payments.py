@@ -9,7 +9,9 @@ from starlette.routing import Route
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.money import SUPPORTED
 from paygate.domain.time_zones import all_zones, zone_for_country
+from paygate.services.clinics.onboarding import COUNTRIES
 from paygate.services.clinics.service import ClinicSettingsInput
+from paygate.web.admin.onboarding import describe
 from paygate.web.admin.session import (
     admin_principal,
     checked_form,
@@ -29,6 +31,10 @@ NOTICES = {
                     "Try Go to Stripe again.",
     "saved": "Settings saved.",
     "refreshed": "Account details refreshed from Stripe.",
+    "onboarded": "Your new Stripe account is set up and linked. Clinicians can now request "
+                 "payments in calls.",
+    "details_needed": "Your new Stripe account is linked, but Stripe still needs some details "
+                      "before it accepts payments: see below.",
     "removed": "The Stripe account was removed: paygate's access to it was revoked and the "
                "clinic's open payment requests were cancelled.",
 }
@@ -47,7 +53,8 @@ async def overview(request: Request) -> Response:
     who = await admin_principal(request)
     view = await runtime(request).clinics.overview(who, request.path_params["clinic_id"])
     return render(request, "admin/client_payments.html", who,
-                  {"view": view, "notice": notice_of(request), "section": "client-payments"})
+                  {"view": view, "notice": notice_of(request), "section": "client-payments",
+                   "countries": COUNTRIES, "describe": describe})
 
 
 async def connect(request: Request) -> Response:
