@@ -1,7 +1,7 @@
 """stripe account links: Stripe's requirements on the account (what is due, by when, why
 charges are disabled), whether paygate created it, and when that state was observed
 
-Revision ID: 0006_account_health
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03 09:00:00
 """
