@@ -60,6 +60,9 @@ class Clinic(Base):
     pay_link_ttl: Mapped[int] = mapped_column(Integer, default=72 * 3600,
                                               server_default="259200")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # When the host platform first said this clinic is `org_id`'s (a launch token naming
+    # both, an operator). None: only an org admin's enablement request named it.
+    vouched_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class StripeAccountLink(Base):

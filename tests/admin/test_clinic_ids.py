@@ -103,3 +103,45 @@ def test_an_org_naming_another_orgs_clinic_first_takes_nothing(stack: Stack) -> 
             seen = again.get(path)
             assert "Clinic C Health" not in seen.text and created.json()["reference"] \
                 not in seen.text and "pat@clinic-c.example" not in seen.text, path
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_an_approval_of_the_wrong_orgs_case_lasts_until_the_real_clinic_signs_in(
+        stack: Stack) -> None:
+    mallorys_account = stack.connected_account("Mallory Pay")
+    with admin_client(stack, "org_admin", org="org_a", clinic=None, user="mallory",
+                      email=ATTACKER) as mallory:
+        assert file_request(mallory, new_clinic_id="clinic_c", new_clinic_name="Ours now",
+                            contact=ATTACKER).status_code == 303
+        # The operator approves before anyone of clinic C has used paygate.
+        assert operator_acts(stack, "PG-000001", "approve").status_code == 303
+        link_over_oauth(stack, mallory, mallorys_account)
+        assert "Mallory Pay" in mallory.get(C_PAGE).text
+
+    with admin_client(stack, "clinic_admin", org="org_c", clinic="clinic_c", user="carol",
+                      email="carol@clinic-c.example") as carol:
+        page = text_of(carol.get(C_PAGE).text)
+        assert "add-on is not enabled for this clinic" in page
+        assert "Mallory Pay" not in page and "Ours now" not in page
+    with stack.login("clinician", org="org_c", clinic="clinic_c", call="call_c") as clinician:
+        refused = clinician.post("/api/v1/calls/call_c/payment-requests", json={
+            "amount": 3000, "currency": "usd", "description": "Consultation"})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "addon_not_enabled"
+    with admin_client(stack, "org_admin", org="org_a", clinic=None, user="mallory") as again:
+        assert again.get(C_PAGE).status_code == 403
+        assert again.get("/admin/clinics/clinic_c/reports").status_code == 403
+
+    # Where the host platform itself says a clinic is org A's (a launch token naming both),
+    # it stays org A's: another org's token naming it later is refused.
+    with stack.login("clinician", org="org_a", clinic="clinic_d", call="call_d"):
+        pass
+    with admin_client(stack, "org_admin", org="org_a", clinic=None, user="mallory") as ours:
+        assert file_request(ours, new_clinic_id="clinic_d",
+                            contact=ATTACKER).status_code == 303
+    with admin_client(stack, "clinic_admin", org="org_a", clinic="clinic_d", user="dan"):
+        pass
+    with httpx.Client(base_url=stack.url, timeout=15) as other:
+        taken = other.get("/admin/login", params={"launch": stack.token(
+            "clinic_admin", org="org_z", clinic="clinic_d", user="zed")})
+        assert taken.status_code == 409, taken.text

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from paygate.domain.errors import NotAuthenticated, TokenReplayed
 from paygate.domain.principals import Principal, Role
 from paygate.services.auth.tokens import TokenSigner
+from paygate.services.clinics.ownership import vouch
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.models import AuthSession, UsedLaunchToken
 
@@ -54,6 +55,7 @@ class SessionService:
                     email=principal.email, locale=principal.locale, created_at=now,
                     expires_at=expires_at,
                 ))
+                await vouch(tx, principal)
         except IntegrityError:
             raise TokenReplayed("This launch token has already been used.") from None
         principal = Principal(**{**principal.__dict__, "session_id": session_id})

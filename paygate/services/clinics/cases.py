@@ -24,7 +24,7 @@ from paygate.domain.cases import (
 from paygate.domain.emails import address_or_none, one_line
 from paygate.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paygate.domain.principals import Principal, Role
-from paygate.services.clinics.service import ensure_clinic, ensure_org
+from paygate.services.clinics.ownership import ensure_clinic, ensure_org
 from paygate.services.mail.outbox import Draft, Outbox
 from paygate.settings import Settings
 from paygate.store.database import Database, utcnow

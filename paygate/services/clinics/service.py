@@ -30,9 +30,9 @@ from paygate.domain.errors import (
 from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
 from paygate.domain.time_zones import is_zone
-from paygate.logs import log_event
 from paygate.services.auth.tokens import STATE_SALT, TokenSigner
 from paygate.services.clinics.onboarding import Onboarding
+from paygate.services.clinics.ownership import ensure_clinic, ensure_org
 from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.service import PaymentService
@@ -44,8 +44,6 @@ from paygate.store.models import (
     CaseClinic,
     Clinic,
     EnablementCase,
-    Organisation,
-    PaymentRequest,
     StripeAccountLink,
     UsedLaunchToken,
 )
@@ -276,63 +274,6 @@ class ClinicService:
     async def all_clinics(self) -> list[ClinicRow]:
         return await self.clinics_for(Principal(user_id="cli", name="paygate CLI",
                                                 role=Role.OPERATOR, org_id=""))
-
-
-async def ensure_org(tx: AsyncSession, org_id: str) -> Organisation:
-    org = await tx.get(Organisation, org_id)
-    if org is None:
-        org = Organisation(id=org_id, name=org_id, created_at=utcnow())
-        tx.add(org)
-        await tx.flush()
-    return org
-
-
-async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
-                        name: str | None, *, vouched: bool = False) -> Clinic:
-    """The clinic row, created if new (its name is its id until someone names it).
-
-    Clinic ids are the host platform's. `vouched`: the host platform itself says this
-    clinic is `org_id`'s (a clinic admin's signed launch token, an operator); an org
-    admin naming a clinic in a request is not. A vouched claim takes over a row another
-    organisation made without vouching while that row holds nothing yet (add-on never
-    enabled, no Stripe link, no payment), so naming another org's clinic first gains
-    nothing; a row in use stays its organisation's."""
-    clinic = await tx.get(Clinic, clinic_id)
-    if clinic is not None and clinic.org_id != org_id:
-        if not (vouched and await _unclaimed(tx, clinic)):
-            raise Conflict(f"Clinic {clinic_id!r} belongs to another organisation.")
-        log_event(logger, "clinic id taken back by the organisation the host platform "
-                  "vouched for", logging.WARNING, clinic_id=clinic_id, org=org_id,
-                  named_by=clinic.org_id)
-        _reset(clinic, org_id, name)
-    if clinic is None:
-        clinic = Clinic(id=clinic_id, org_id=org_id, name=name or clinic_id,
-                        addon_enabled=False, default_currency="usd",
-                        share_description=False, created_at=utcnow())
-        tx.add(clinic)
-        await tx.flush()
-    elif name and name.strip() and clinic.name in ("", clinic.id):
-        clinic.name = name.strip()
-    return clinic
-
-
-async def _unclaimed(tx: AsyncSession, clinic: Clinic) -> bool:
-    if clinic.addon_enabled:
-        return False
-    used = await tx.scalar(select(StripeAccountLink.id).where(
-        StripeAccountLink.clinic_id == clinic.id).limit(1))
-    if used is None:
-        used = await tx.scalar(select(PaymentRequest.id).where(
-            PaymentRequest.clinic_id == clinic.id).limit(1))
-    return used is None
-
-
-def _reset(clinic: Clinic, org_id: str, name: str | None) -> None:
-    """A fresh clinic of `org_id`: nothing the other organisation set survives."""
-    clinic.org_id, clinic.name = org_id, (name or "").strip() or clinic.id
-    clinic.display_name = clinic.reply_to = clinic.max_amount = None
-    clinic.default_currency, clinic.share_description = "usd", False
-    clinic.enabled_at, clinic.created_at = None, utcnow()
 
 
 def _link_hours(text: str) -> int:
