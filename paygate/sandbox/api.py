@@ -72,6 +72,8 @@ class ApiFault:
 @dataclass
 class Faults:
     api: list[ApiFault] = field(default_factory=list)
+    # The next `loaderror` Payment Elements fail to load (the stand-in fires `loaderror`).
+    loaderror: int = 0
 
     def take(self, method: str, path: str) -> ApiFault | None:
         for fault in self.api:

@@ -19,9 +19,11 @@ COMPLETE_BUTTON = "Complete authentication"
 FAIL_BUTTON = "Fail authentication"
 
 
-async def _static(name: str, media_type: str) -> Response:
+async def _static(name: str, media_type: str, edit: tuple[bytes, bytes] | None = None) -> Response:
     # Read per request (small files, in a thread): edits show without a restart.
     body = await asyncio.to_thread((STATIC / name).read_bytes)
+    if edit:
+        body = body.replace(*edit)
     return Response(body, media_type=media_type, headers={
         "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
 
@@ -35,7 +37,14 @@ async def payment_element_js(request: Request) -> Response:
 
 
 async def payment_element(request: Request) -> Response:
-    resp = await _static("payment-element.html", "text/html; charset=utf-8")
+    faults = request.app.state.api.faults
+    edit = None
+    if faults.loaderror > 0:
+        # Test mode (POST /_sandbox/faults {"loaderror": n}): this form fails to load, and
+        # the stand-in fires the element's `loaderror` as Stripe.js does.
+        faults.loaderror -= 1
+        edit = (b'<html lang="en">', b'<html lang="en" data-loaderror>')
+    resp = await _static("payment-element.html", "text/html; charset=utf-8", edit)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

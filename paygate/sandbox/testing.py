@@ -31,6 +31,7 @@ def _bad(message: str) -> JSONResponse:
 def _describe(api: Api, dispatcher: Dispatcher) -> dict[str, Any]:
     return {
         "api": [vars(f) for f in api.faults.api if f.count > 0],
+        "loaderror": api.faults.loaderror,
         "webhooks": sorted(dispatcher.faults),
         "webhook_delay": dispatcher.delay,
         "pending_deliveries": dispatcher.pending_count(),
@@ -42,6 +43,7 @@ async def faults(request: Request) -> Response:
     _, api, dispatcher = _parts(request)
     if request.method == "DELETE":
         api.faults.api.clear()
+        api.faults.loaderror = 0
         dispatcher.faults.clear()
         return JSONResponse(_describe(api, dispatcher))
     if request.method == "POST":
@@ -58,6 +60,11 @@ async def faults(request: Request) -> Response:
             if set(spec) - known:
                 return _bad(f"Unknown API fault keys: {sorted(set(spec) - known)}")
             api.faults.api.append(ApiFault(**spec))
+        if "loaderror" in body:
+            count = body["loaderror"]
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                return _bad("loaderror is how many Payment Elements fail to load: 0 or more.")
+            api.faults.loaderror = count
         if "webhooks" in body:
             wanted = set(body["webhooks"])
             if wanted - FAULTS:

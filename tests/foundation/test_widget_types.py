@@ -1,12 +1,15 @@
 """The widget's JSDoc types hold: `tsc --noEmit --checkJs` over widget/ (tsconfig.json at the
-repository root) finds nothing, and no module imports another role's view.
+repository root) finds nothing, and no module imports another role's view. widget/checkout.js
+is typed with the official `@stripe/stripe-js` types, so its use of Stripe.js (and the
+sandbox's stand-in, which it runs against in tests) stays valid against the real API.
 
-TypeScript comes from the npm registry through npx, pinned, into a cache in the system's
+TypeScript and those types come from the npm registry, pinned, into a cache in the system's
 temp directory (downloaded once, then reused offline). Where node is absent the check is
 skipped with the reason, except in CI, where a missing node is a failure."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,36 +18,81 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import stripe
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "widget"
 TYPESCRIPT = "typescript@5.9.3"
+STRIPE_JS = "@stripe/stripe-js@10.2.1"  # Stripe.js's official types, of the SDK's release train
 # The pages' entry points mount a view; every other module is a piece the views share.
 VIEWS = {"clinician.js", "patient.js"}
 ENTRIES = {"app.js", "paypage.js"}
 IMPORT = re.compile(r'^\s*import\s[^;]*?from\s+"\./([\w-]+\.js)"', re.MULTILINE)
 
 
-def npx() -> str:
-    found = shutil.which("npx")
+def npm() -> str:
+    found = shutil.which("npm")
     if found is None:
         if os.environ.get("CI"):
-            pytest.fail("node (npx) is not installed: CI checks the widget's types")
-        pytest.skip("node (npx) is not installed here; CI checks the widget's types")
+            pytest.fail("node (npm) is not installed: CI checks the widget's types")
+        pytest.skip("node (npm) is not installed here; CI checks the widget's types")
     return found
 
 
-def test_tsc_finds_nothing_wrong_in_the_widget() -> None:
-    command = npx()
+@pytest.fixture(scope="module")
+def tools() -> Path:
+    """typescript and @stripe/stripe-js, installed once per pair of versions. Made in a
+    scratch folder and renamed into place, so concurrent runs never see half an install."""
+    command = npm()
     cache = Path(tempfile.gettempdir()) / "paygate-tsc"
     cache.mkdir(exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", f"{TYPESCRIPT}+{STRIPE_JS}")
+    where = cache / name
+    if (where / "node_modules" / "@stripe" / "stripe-js" / "package.json").exists():
+        return where
+    scratch = Path(tempfile.mkdtemp(prefix=name + ".", dir=cache))
+    (scratch / "package.json").write_text('{"private": true}', encoding="utf-8")
     env = {**os.environ, "npm_config_cache": str(cache / "npm"),
-           "npm_config_update_notifier": "false", "npm_config_fund": "false"}
+           "npm_config_update_notifier": "false", "npm_config_fund": "false",
+           "npm_config_audit": "false"}
     result = subprocess.run(
-        [command, "--yes", "--prefer-offline", "-p", TYPESCRIPT, "tsc", "--noEmit",
-         "--checkJs", "-p", str(ROOT / "tsconfig.json")],
-        cwd=cache, env=env, capture_output=True, text=True, timeout=600)
+        [command, "install", "--prefer-offline", "--no-package-lock", "--ignore-scripts",
+         TYPESCRIPT, STRIPE_JS], cwd=scratch, env=env, capture_output=True, text=True,
+        timeout=600)
+    if result.returncode != 0:
+        shutil.rmtree(scratch, ignore_errors=True)
+        pytest.fail(f"npm could not install {TYPESCRIPT} and {STRIPE_JS} (offline and not "
+                    f"cached yet?):\n{result.stdout}{result.stderr}")
+    try:
+        scratch.rename(where)
+    except OSError:  # another run put its copy there first
+        shutil.rmtree(scratch, ignore_errors=True)
+    return where
+
+
+def test_tsc_finds_nothing_wrong_in_the_widget_with_stripes_own_types(tools: Path) -> None:
+    config = tools / f"tsconfig.{os.getpid()}.json"
+    config.write_text(json.dumps({
+        "extends": str(ROOT / "tsconfig.json"),
+        "compilerOptions": {"paths": {
+            "@stripe/stripe-js": [str(tools / "node_modules" / "@stripe" / "stripe-js")]}},
+        "include": [str(WIDGET / "*.js")],
+    }), encoding="utf-8")
+    try:
+        result = subprocess.run(
+            ["node", str(tools / "node_modules" / "typescript" / "bin" / "tsc"), "-p",
+             str(config)], cwd=tools, capture_output=True, text=True, timeout=600)
+    finally:
+        config.unlink()
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_types_are_of_the_release_train_the_sandbox_speaks(tools: Path) -> None:
+    shared = tools / "node_modules" / "@stripe" / "stripe-js" / "dist" / "shared.d.ts"
+    train = re.search(r"ReleaseTrain = '(\w+)'", shared.read_text(encoding="utf-8"))
+    assert train is not None
+    # The sandbox answers as the pinned SDK's API version, e.g. 2026-10-28.endive.
+    assert stripe.api_version.endswith("." + train.group(1)), (stripe.api_version, train[1])
 
 
 def test_no_widget_module_imports_another_view() -> None:

@@ -189,7 +189,7 @@ HOST_PAGE = """<!doctype html>
   window.events = [];
   element.on("ready", () => window.events.push({{type: "ready"}}));
   element.on("change", (e) => window.events.push({{type: "change", complete: e.complete,
-                                                  empty: e.empty, error: e.error || null}}));
+                                                  empty: e.empty, hasError: "error" in e}}));
   element.mount("#payment-element");
   document.getElementById("pay").addEventListener("submit", async (event) => {{
     event.preventDefault();

@@ -96,7 +96,45 @@ def test_incomplete_fields_are_a_validation_error_without_a_request(
     assert after.status == "requires_payment_method" and after.last_payment_error is None
     frame.get_by_label("Card number").fill("4242 4242 4242 4241")
     frame.get_by_label("Expiration date").click()
-    page.wait_for_function("window.events.some(e => e.error && e.error.code === 'invalid_number')")
+    # The form says so itself; as Stripe.js's, the change event carries no `error`
+    # (submit() returns it).
+    expect(frame.get_by_role("alert")).to_have_text("Your card number is invalid.")
+    assert page.evaluate("window.events.filter(e => e.type === 'change').length") > 0
+    assert not page.evaluate("window.events.some(e => e.hasError)")
+    page.evaluate("document.getElementById('result').textContent = ''")
+    page.click("#submit")
+    assert _result(page) == "error:invalid_number:Your card number is invalid."
+
+
+def test_submit_and_update_answer_as_stripe_js_types_say(page: Any, host_page: str,
+                                                         world: World, account: str) -> None:
+    _open_checkout(page, host_page, world, account)
+    _fill(page, "4242 4242 4242 4242")
+    # @stripe/stripe-js: submit() -> {selectedPaymentMethod} | {error}; update() -> Promise.
+    assert page.evaluate("elements.submit()") == {"selectedPaymentMethod": "card"}
+    assert page.evaluate("elements.update({appearance: {theme: 'night'}}) instanceof Promise")
+
+
+def test_the_loaderror_test_mode_fails_the_next_forms(page: Any, host_page: str, world: World,
+                                                      account: str) -> None:
+    armed = httpx.post(f"{world.url}/_sandbox/faults", json={"loaderror": 1})
+    assert armed.json()["loaderror"] == 1
+    pi = world.client.v1.payment_intents.create(
+        {"amount": 900, "currency": "usd", "automatic_payment_methods": {"enabled": True}},
+        {"stripe_account": account})
+    page.add_init_script("""window.addEventListener("DOMContentLoaded", () => {
+      element.on("loaderror", (e) => window.events.push({type: "loaderror", error: e.error}));
+    });""")
+    query = urlencode({"pk": PUBLISHABLE, "account": account, "secret": pi.client_secret})
+    page.goto(f"{host_page}/pay?{query}")
+    page.wait_for_function("window.events.some(e => e.type === 'loaderror')")
+    failed = page.evaluate("window.events.find(e => e.type === 'loaderror')")
+    assert failed["error"]["type"] == "api_connection_error" and failed["error"]["message"]
+    assert not page.evaluate("window.events.some(e => e.type === 'ready')")
+    # The next form loads: the mode was for one.
+    page.reload()
+    page.wait_for_function("window.events.some(e => e.type === 'ready')")
+    assert httpx.get(f"{world.url}/_sandbox/faults").json()["loaderror"] == 0
 
 
 @pytest.mark.parametrize("number,expected", [

@@ -270,5 +270,13 @@
 
   new ResizeObserver(() => post({type: "resize", height: document.body.scrollHeight + 4}))
     .observe(document.body);
-  post({type: "ready"});
+  if (document.documentElement.hasAttribute("data-loaderror")) {
+    // The sandbox's loaderror test mode: this form "failed to load", as a blocked network
+    // or a wrong account makes Stripe's fail.
+    document.body.replaceChildren();
+    post({type: "loaderror", error: localized({type: "api_connection_error",
+      message: "We could not reach Stripe. Please check your connection and try again."})});
+  } else {
+    post({type: "ready"});
+  }
 })();

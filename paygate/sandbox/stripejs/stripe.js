@@ -6,8 +6,9 @@
  *   Stripe(pk, {stripeAccount, locale}) -> stripe
  *   stripe.elements({clientSecret, appearance, locale}) -> elements
  *   elements.create('payment') -> element; element.mount(selectorOrNode), unmount(),
- *     destroy(), on('ready'|'change'|'focus'|'blur', fn), off(), clear(), focus()
- *   elements.submit() -> Promise<{error?}>; elements.getElement('payment')
+ *     destroy(), on('ready'|'loaderror'|'change'|'focus'|'blur', fn), off(), clear(), focus()
+ *   elements.submit() -> Promise<{error}|{selectedPaymentMethod}>; elements.update() -> Promise;
+ *   elements.getElement('payment')
  *   stripe.confirmPayment({elements, confirmParams, redirect}) -> Promise<{paymentIntent}|{error}>
  *   stripe.retrievePaymentIntent(clientSecret) -> Promise<{paymentIntent}|{error}>
  * Card fields live in an iframe served by the sandbox (another origin than the host page);
@@ -163,12 +164,13 @@
       if (data.type === "ready") {
         this._ready = true;
         this._emit("ready", {elementType: "payment"});
+      } else if (data.type === "loaderror") {
+        this._emit("loaderror", {elementType: "payment", error: data.error});
       } else if (data.type === "change") {
         this._state = {complete: data.complete, empty: data.empty};
-        const change = {elementType: "payment", complete: data.complete, empty: data.empty,
-          collapsed: false, value: {type: "card"}};
-        if (data.error) change.error = data.error;
-        this._emit("change", change);
+        // As Stripe.js's: no `error` (the form shows its own errors; submit() returns them).
+        this._emit("change", {elementType: "payment", complete: data.complete, empty: data.empty,
+          collapsed: false, value: {type: "card"}});
       } else if (data.type === "focus" || data.type === "blur") {
         this._emit(data.type, {elementType: "payment"});
       } else if (data.type === "resize") {
@@ -204,15 +206,17 @@
 
     getElement(type) { return type === "payment" ? this._payment : null; }
 
-    update(options) {
+    // A Promise, as Stripe.js's (settled once the update is applied).
+    async update(options) {
       if (options && options.appearance) this._appearance = options.appearance;
       if (options && options.locale) this._locale = options.locale;
     }
 
+    // {error} or, as Stripe.js's, {selectedPaymentMethod} (the stand-in offers cards only).
     async submit() {
       if (!this._payment) return {error: {type: "validation_error", message: "No Payment Element."}};
       const result = await this._payment._request({type: "validate"});
-      return result.error ? {error: result.error} : {};
+      return result.error ? {error: result.error} : {selectedPaymentMethod: "card"};
     }
 
     async fetchUpdates() { return {}; }
