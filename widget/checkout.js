@@ -93,7 +93,7 @@ export class Checkout {
       if (!failure) {
         // After Try again: the form replaces the loading line and takes the focus it had.
         const line = container.querySelector(":scope > .pg-loading");
-        if (line) { line.remove(); this.element.focus(); }
+        if (line) { line.remove(); this.element?.focus(); }
         return;
       }
       if (!await this.offerRetry(container)) return;
@@ -112,14 +112,15 @@ export class Checkout {
     try {
       Stripe = await loadStripe(this.url);
     } catch (err) {
-      return err;
+      return err instanceof Error ? err : new Error(String(err));
     }
+    const {publishable_key: key, client_secret: clientSecret, stripe_account: account} =
+      this.detail;
+    if (!key || !clientSecret) return new Error("The request has no client secret to pay.");
     // Stripe words its card form and its decline messages in this locale.
     const locale = /** @type {import("@stripe/stripe-js").StripeElementLocale} */ (stripeLocale());
-    const stripe = Stripe(this.detail.publishable_key,
-      {stripeAccount: this.detail.stripe_account, locale});
-    const elements = stripe.elements({clientSecret: this.detail.client_secret,
-      appearance: APPEARANCE, locale});
+    const stripe = Stripe(key, {stripeAccount: account || undefined, locale});
+    const elements = stripe.elements({clientSecret, appearance: APPEARANCE, locale});
     const element = elements.create("payment", {layout: "tabs"});
     Object.assign(this, {stripe, elements, element});
     if (onChange) element.on("change", onChange);
@@ -157,13 +158,15 @@ export class Checkout {
 
   /** @returns {Promise<Outcome>} */
   async confirm() {
-    const submitted = await this.elements.submit();
+    const {stripe, elements} = this;
+    if (!stripe || !elements) throw new Error("The Payment Element is not mounted.");
+    const submitted = await elements.submit();
     if (submitted.error) {
       const message = reasonFor(submitted.error);
       return {ok: false, message, line: h("bdi", {}, message)};
     }
-    const result = await this.stripe.confirmPayment({
-      elements: this.elements, redirect: "if_required",
+    const result = await stripe.confirmPayment({
+      elements, redirect: "if_required",
       confirmParams: {return_url: window.location.href},
     });
     if (result.error) {
