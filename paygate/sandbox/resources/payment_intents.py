@@ -35,9 +35,11 @@ SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "$", "aud"
 CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation",
               "requires_action", "processing")
 CONFIRMABLE = ("requires_confirmation", "requires_payment_method", "requires_action")
+# Stripe's words for a confirm without return_url that redirect-based methods could need.
 REDIRECT_MESSAGE = (
-    "This PaymentIntent is configured to accept payment methods enabled in your Dashboard, "
-    "some of which may require a full page redirect to succeed. If you do not want to accept "
+    "A `return_url` must be specified because this Payment Intent is configured to "
+    "automatically accept the payment methods enabled in the Dashboard, some of which may "
+    "require a full page redirect to succeed. If you do not want to accept "
     "redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and "
     "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and "
     "Payment Intents."
