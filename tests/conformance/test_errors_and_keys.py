@@ -108,3 +108,18 @@ def test_a_decline_seen_with_a_publishable_key_carries_only_the_subset(target: T
     seen = info.value.json_body["error"]["payment_intent"]  # type: ignore[index]
     assert (seen["id"], seen["status"]) == (pi.id, "requires_payment_method")
     _shown(seen)
+
+
+def test_allowed_payment_method_types_leaves_out_what_does_not_fit(target: Target) -> None:
+    # Stripe's changelog (2026-07-29.dahlia): unlike payment_method_types, the allowed list
+    # silently drops incompatible methods (iDEAL takes only euros) and payment_method_types
+    # shows what is left; it excludes automatic_payment_methods.
+    pi = target.client.v1.payment_intents.create(
+        {"amount": 2300, "currency": "usd", "allowed_payment_method_types": ["card", "ideal"]},
+        target.opts)  # type: ignore[arg-type]
+    assert pi.payment_method_types == ["card"]
+    assert pi.automatic_payment_methods is None
+    with pytest.raises(stripe.InvalidRequestError):
+        target.client.v1.payment_intents.create(
+            {"amount": 2300, "currency": "usd", "allowed_payment_method_types": ["card"],
+             "automatic_payment_methods": NO_REDIRECTS}, target.opts)  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from paygate.sandbox.currencies import (
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import DOC_BASE, StripeError, invalid_request, unexpected_state
 from paygate.sandbox.resources import Endpoint, charges, payment_methods, route
+from paygate.sandbox.resources.method_types import asked_types, method_types
 from paygate.sandbox.state import JSON, new_id, now, rand
 
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "$", "aud": "$",
@@ -112,44 +113,18 @@ def _apply_common(pi: JSON, params: JSON) -> None:
         pi["payment_method_options"]["card"]["request_three_d_secure"] = asked
 
 
-def _types(params: JSON) -> tuple[list[str], JSON | None]:
-    apm = params.get("automatic_payment_methods")
-    # Older SDKs send payment_method_types; the installed one calls it
-    # allowed_payment_method_types. Whichever the SDK knows is what passes validation.
-    name = ("allowed_payment_method_types" if "allowed_payment_method_types" in params
-            else "payment_method_types")
-    types = params.get(name)
-    if apm and types:
-        raise invalid_request("You may only specify one of these parameters: "
-                              f"automatic_payment_methods, {name}.")
-    if types:
-        for i, t in enumerate(types):
-            if t != "card":
-                raise invalid_request(
-                    f'The payment method type "{t}" is invalid. Please ensure the provided '
-                    "type is activated in your dashboard (https://dashboard.stripe.com/"
-                    "account/payments/settings) and your account is enabled for any preview "
-                    "features that you are trying to use.", param=f"{name}[{i}]")
-        return list(types), None
-    if apm and not apm.get("enabled"):
-        raise invalid_request("You must either specify `payment_method_types` or set "
-                              "`automatic_payment_methods[enabled]` to true.")
-    return ["card"], {"enabled": True, "allow_redirects": (apm or {}).get("allow_redirects",
-                                                                          "always")}
-
-
 def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     currency = check_currency(params["currency"])
     check_amount(params["amount"], currency)
     if params.get("customer"):
         raise invalid_request(f"No such customer: '{params['customer']}'", param="customer",
                               code="resource_missing", status=404)
-    types, apm = _types(params)
+    types, apm = method_types(params)
     pi_id = new_id("pi")
     pi: JSON = {
         "id": pi_id,
         "object": "payment_intent",
-        "allowed_payment_method_types": None if apm else list(types),
+        "allowed_payment_method_types": asked_types(params, apm, types),
         "amount": params["amount"],
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
@@ -405,9 +380,9 @@ def update(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
         check_amount(amount, currency)
     pi["amount"], pi["currency"] = amount, currency
     if "payment_method_types" in params or "allowed_payment_method_types" in params:
-        pi["payment_method_types"], pi["automatic_payment_methods"] = _types(params)
-        pi["allowed_payment_method_types"] = (None if pi["automatic_payment_methods"]
-                                              else list(pi["payment_method_types"]))
+        pi["payment_method_types"], pi["automatic_payment_methods"] = method_types(params)
+        pi["allowed_payment_method_types"] = asked_types(params, pi["automatic_payment_methods"],
+                                                    pi["payment_method_types"])
     _apply_common(pi, params)
     if params.get("payment_method"):
         pm = payment_methods.resolve(sb, ctx, params["payment_method"])
