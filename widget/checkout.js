@@ -149,9 +149,9 @@ export class Checkout {
           loading.focus();
           resolve(true);
         }}, t("Try again"));
-      container.replaceChildren(h("div", {class: "pg-form-error pg-load-error", role: "alert"},
-        h("p", {}, t("The secure card form could not be loaded. Check your connection and " +
-          "try again.")), retry));
+      container.replaceChildren(h("div", {class: "pg-form-error pg-load-error"},
+        h("p", {role: "alert"}, t("The secure card form could not be loaded. Check your " +
+          "connection and try again.")), retry));
       this.abandon = () => resolve(false);
     });
   }

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.a11y.conftest import audit
 from tests.browser.conftest import Host
 from tests.browser.test_in_call_edge_cases import both
 from tests.browser.test_in_call_flow import card_form, enter_card, open_call, panel, request_payment
@@ -52,7 +53,7 @@ def test_a_card_form_that_fails_to_load_says_so_and_try_again_pays(
     expect(panel(clinician).get_by_role("dialog", name="Payment received")).to_be_visible()
 
 
-def test_the_load_failure_reads_in_the_patients_language(
+def test_the_load_failure_reads_in_the_patients_language_and_passes_axe(
         stack: Stack, host: Host, clinic: Clinic, contexts: Any) -> None:
     clinician = open_call(contexts, stack, host, "clinician", open_panel=True)
     request_payment(clinician, "25", "Prescription renewal")
@@ -64,6 +65,8 @@ def test_the_load_failure_reads_in_the_patients_language(
     expect(you.get_by_role("alert").filter(
         has_text="فرم امن کارت بارگذاری نشد. اتصال اینترنت خود را بررسی کنید و دوباره تلاش کنید."
     )).to_be_visible()
+    frame = next(f for f in patient.frames if "/widget/frame" in f.url)
+    audit(frame, "the checkout whose card form failed to load, in Persian")
     you.get_by_role("button", name="دوباره تلاش کنید").click()
     expect(card_form(patient).get_by_label("Card number")).to_be_visible()
     expect(you.get_by_role("button", name="دوباره تلاش کنید")).to_have_count(0)
