@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.a11y.conftest import audit
-from tests.browser.conftest import Host
+from tests.browser.conftest import Host, shot
 from tests.browser.test_in_call_edge_cases import both
 from tests.browser.test_in_call_flow import card_form, enter_card, open_call, panel, request_payment
 from tests.conftest import Stack
@@ -40,6 +40,7 @@ def test_a_card_form_that_fails_to_load_says_so_and_try_again_pays(
     expect(problem).to_be_visible()
     pay = you.get_by_role("button", name="Pay $25.00")
     expect(pay).to_be_disabled()
+    shot(patient, "card-form-load-error")
     # The first try again fails too: the same message, the same way out.
     you.get_by_role("button", name="Try again").click()
     expect(problem).to_be_visible()
