@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from paygate.adapters.broadcast import make_broadcast
+from paygate.services.auth.launch import LaunchTokens
 from paygate.services.auth.sessions import SessionService
 from paygate.services.auth.tokens import TokenSigner
 from paygate.services.clinics.cases import CaseService
@@ -63,6 +64,7 @@ class Runtime:
     settings: Settings
     db: Database
     signer: TokenSigner
+    launch: LaunchTokens
     sessions: SessionService
     gateway: PaymentGateway | None
     broadcast: Broadcast
@@ -99,10 +101,11 @@ class Runtime:
         clinics.register_webhooks(webhooks)
         refunds = RefundService(db, gateway, ledger, outbox)
         refunds.register_webhooks(webhooks)
-        sessions = SessionService(db, signer, settings.access_token_ttl,
+        launch = LaunchTokens.from_settings(signer, settings)
+        sessions = SessionService(db, signer, launch, settings.access_token_ttl,
                                   settings.admin_session_ttl)
         return cls(
-            settings=settings, db=db, signer=signer, sessions=sessions,
+            settings=settings, db=db, signer=signer, launch=launch, sessions=sessions,
             gateway=gateway, broadcast=broadcast, outbox=outbox, events=events,
             webhooks=webhooks,
             payments=payments, clinics=clinics, cases=CaseService(db, outbox, settings),

@@ -52,6 +52,10 @@ class Settings:
     access_token_ttl: int = 4 * 3600
     admin_session_ttl: int = 8 * 3600
     launch_token_max_ttl: int = 24 * 3600
+    # The host platform's own JWT launch tokens (README, "For host platforms").
+    launch_issuer: str | None = None
+    launch_jwt_secret: str | None = None
+    launch_jwks_url: str | None = None
     payment_request_ttl: int = 30 * 60
     reconcile_interval: int = 60
     sockets_per_session: int = 5
@@ -94,7 +98,9 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         env = _Env(environ)
         data_dir = Path(env.get("PAYGATE_DATA_DIR") or ".paygate")
+        issuer, jwt_secret, jwks_url = env.launch_jwt()
         return cls(
+            launch_issuer=issuer, launch_jwt_secret=jwt_secret, launch_jwks_url=jwks_url,
             secret_key=env.secret_key("PAYGATE_SECRET_KEY", data_dir),
             database_url=env.database_url("PAYGATE_DATABASE_URL", data_dir),
             data_dir=data_dir,
@@ -161,6 +167,21 @@ class _Env:
         if len(value) < 32:
             raise SettingsError(f"{name} must be at least 32 characters long.")
         return value
+
+    def launch_jwt(self) -> tuple[str | None, str | None, str | None]:
+        """(issuer, HS256 secret, JWKS URL): keys need the issuer they come from."""
+        secret, jwks = self.get("PAYGATE_LAUNCH_JWT_SECRET"), \
+            self.optional_url("PAYGATE_LAUNCH_JWKS_URL")
+        issuer = self.get("PAYGATE_LAUNCH_ISSUER")
+        if secret is not None and len(secret.encode()) < 32:
+            raise SettingsError("PAYGATE_LAUNCH_JWT_SECRET must be at least 32 bytes (HS256).")
+        if (secret or jwks) and not issuer:
+            raise SettingsError("PAYGATE_LAUNCH_ISSUER must name the host platform (the "
+                                "tokens' iss) when a JWT secret or JWKS URL is set.")
+        if issuer and not (secret or jwks):
+            raise SettingsError("PAYGATE_LAUNCH_ISSUER needs PAYGATE_LAUNCH_JWT_SECRET or "
+                                "PAYGATE_LAUNCH_JWKS_URL.")
+        return issuer, secret, jwks
 
     def database_url(self, name: str, data_dir: Path) -> str:
         value = self.get(name)

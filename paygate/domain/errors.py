@@ -49,6 +49,15 @@ class TokenReplayed(InvalidToken):
     code = "token_already_used"
 
 
+class TokenRefused(InvalidToken):
+    """A host platform's JWT launch token refused for one reason; `reason` is its code
+    (token_signature_invalid, token_algorithm_refused, token_key_unknown, ...)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.code = reason
+
+
 class LinkEnded(NotAuthenticated):
     """A pay link's session whose link was revoked, or whose request was cancelled or
     expired: it can do nothing more."""

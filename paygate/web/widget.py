@@ -93,14 +93,14 @@ def catalog_json(locale: str) -> dict[str, Any]:
     ).model_dump()
 
 
-def frame_locale(request: Request) -> str:
+async def frame_locale(request: Request) -> str:
     """The launch token's locale claim when the address still holds it (read, not used up),
     else the browser's Accept-Language."""
     claim = None
     launch = request.query_params.get("launch")
     if launch:
         try:
-            claim = runtime(request).signer.read_launch(launch).principal.locale
+            claim = (await runtime(request).launch.read(launch)).principal.locale
         except DomainError:
             claim = None  # the widget shows the token's problem once it tries to use it
     return i18n.negotiate(claim, accept=request.headers.get("accept-language"))
@@ -108,7 +108,7 @@ def frame_locale(request: Request) -> str:
 
 async def frame(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    locale = frame_locale(request)
+    locale = await frame_locale(request)
     # No "<" at all inside the JSON: nothing in it can end its <script> element early.
     catalog = json.dumps(catalog_json(locale), ensure_ascii=False).replace("<", "\\u003c")
     html = i18n.template_env(locale).get_template("widget/frame.html").render(

@@ -133,7 +133,7 @@ def test_an_approval_of_the_wrong_orgs_case_lasts_until_the_real_clinic_signs_in
         assert again.get("/admin/clinics/clinic_c/reports").status_code == 403
 
     # Where the host platform itself says a clinic is org A's (a launch token naming both),
-    # it stays org A's: another org's token naming it later is refused.
+    # it stays org A's: another org's token naming it later is refused, whatever its kind.
     with stack.login("clinician", org="org_a", clinic="clinic_d", call="call_d"):
         pass
     with admin_client(stack, "org_admin", org="org_a", clinic=None, user="mallory") as ours:
@@ -144,4 +144,5 @@ def test_an_approval_of_the_wrong_orgs_case_lasts_until_the_real_clinic_signs_in
     with httpx.Client(base_url=stack.url, timeout=15) as other:
         taken = other.get("/admin/login", params={"launch": stack.token(
             "clinic_admin", org="org_z", clinic="clinic_d", user="zed")})
-        assert taken.status_code == 409, taken.text
+        assert taken.status_code == 401, taken.text
+        assert "belongs to another organisation" in taken.text

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 import stripe
+
+from tests.npm import packages
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "widget"
@@ -30,44 +30,11 @@ ENTRIES = {"app.js", "paypage.js"}
 IMPORT = re.compile(r'^\s*import\s[^;]*?from\s+"\./([\w-]+\.js)"', re.MULTILINE)
 
 
-def npm() -> str:
-    found = shutil.which("npm")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("node (npm) is not installed: CI checks the widget's types")
-        pytest.skip("node (npm) is not installed here; CI checks the widget's types")
-    return found
-
-
 @pytest.fixture(scope="module")
 def tools() -> Path:
-    """typescript and @stripe/stripe-js, installed once per pair of versions. Made in a
-    scratch folder and renamed into place, so concurrent runs never see half an install."""
-    command = npm()
-    cache = Path(tempfile.gettempdir()) / "paygate-tsc"
-    cache.mkdir(exist_ok=True)
-    name = re.sub(r"[^\w.-]+", "_", f"{TYPESCRIPT}+{STRIPE_JS}")
-    where = cache / name
-    if (where / "node_modules" / "@stripe" / "stripe-js" / "package.json").exists():
-        return where
-    scratch = Path(tempfile.mkdtemp(prefix=name + ".", dir=cache))
-    (scratch / "package.json").write_text('{"private": true}', encoding="utf-8")
-    env = {**os.environ, "npm_config_cache": str(cache / "npm"),
-           "npm_config_update_notifier": "false", "npm_config_fund": "false",
-           "npm_config_audit": "false"}
-    result = subprocess.run(
-        [command, "install", "--prefer-offline", "--no-package-lock", "--ignore-scripts",
-         TYPESCRIPT, STRIPE_JS], cwd=scratch, env=env, capture_output=True, text=True,
-        timeout=600)
-    if result.returncode != 0:
-        shutil.rmtree(scratch, ignore_errors=True)
-        pytest.fail(f"npm could not install {TYPESCRIPT} and {STRIPE_JS} (offline and not "
-                    f"cached yet?):\n{result.stdout}{result.stderr}")
-    try:
-        scratch.rename(where)
-    except OSError:  # another run put its copy there first
-        shutil.rmtree(scratch, ignore_errors=True)
-    return where
+    """typescript and @stripe/stripe-js, installed once per pair of versions."""
+    return packages("paygate-tsc", (TYPESCRIPT, STRIPE_JS), "@stripe/stripe-js/package.json",
+                    "checks the widget's types")
 
 
 def tsc(tools: Path, **config: object) -> str:

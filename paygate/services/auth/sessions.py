@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from paygate.domain.errors import NotAuthenticated, TokenReplayed
 from paygate.domain.principals import Principal, Role
+from paygate.services.auth.launch import LaunchTokens
 from paygate.services.auth.tokens import TokenSigner
 from paygate.services.clinics.ownership import vouch
 from paygate.store.database import Database, as_utc, utcnow
@@ -26,16 +27,17 @@ class IssuedSession:
 
 
 class SessionService:
-    def __init__(self, db: Database, signer: TokenSigner, access_ttl: int,
-                 admin_ttl: int) -> None:
+    def __init__(self, db: Database, signer: TokenSigner, launch: LaunchTokens,
+                 access_ttl: int, admin_ttl: int) -> None:
         self._db = db
         self._signer = signer
+        self._launch = launch
         self._access_ttl = access_ttl
         self._admin_ttl = admin_ttl
 
     async def exchange(self, launch_token: str, kind: str = "api") -> IssuedSession:
         """Verify a launch token, burn its id, open a session. A replay is refused."""
-        claims = self._signer.read_launch(launch_token)
+        claims = await self._launch.read(launch_token)
         principal = claims.principal
         ttl = self._admin_ttl if kind == "admin" else self._access_ttl
         now = utcnow()

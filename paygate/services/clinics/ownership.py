@@ -16,7 +16,7 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from paygate.domain.errors import Conflict
+from paygate.domain.errors import Conflict, TokenRefused
 from paygate.domain.principals import Principal, Role
 from paygate.logs import log_event
 from paygate.store.database import utcnow
@@ -64,7 +64,8 @@ async def ensure_clinic(tx: AsyncSession, org_id: str, clinic_id: str,
 
 async def vouch(tx: AsyncSession, who: Principal) -> None:
     """A host-signed launch token names `who`'s clinic: the clinic, if paygate knows it,
-    is that organisation's from now on (taken back if only another org had named it)."""
+    is that organisation's from now on (taken back if only another org had named it). A
+    token naming another organisation's clinic is refused, and spends nothing."""
     if who.role not in CLINIC_ROLES or not who.clinic_id:
         return
     clinic = await tx.get(Clinic, who.clinic_id)
@@ -72,7 +73,9 @@ async def vouch(tx: AsyncSession, who: Principal) -> None:
         return
     if clinic.org_id != who.org_id:
         if not await _reclaimable(tx, clinic):
-            return  # the other org's clinic; what this person may do is refused later
+            raise TokenRefused("clinic_of_another_org",
+                               f"Clinic {who.clinic_id!r} belongs to another organisation "
+                               "than the launch token's.")
         await ensure_org(tx, who.org_id)
         await _take_back(tx, clinic, who.org_id, None)
     clinic.vouched_at = utcnow()

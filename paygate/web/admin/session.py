@@ -118,8 +118,8 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-def _admin_claims(request: Request, token: str) -> Principal:
-    principal = runtime(request).signer.read_launch(token).principal
+async def _admin_claims(request: Request, token: str) -> Principal:
+    principal = (await runtime(request).launch.read(token)).principal
     if principal.role not in ADMIN_ROLES:
         raise Forbidden("The admin pages are for clinic admins, org admins and operators.")
     return principal
@@ -135,7 +135,7 @@ async def login(request: Request) -> Response:
     token = request.query_params.get("launch", "")
     rt = runtime(request)
     await enforce_per_address(request, "admin_login", rt.settings.limit_admin_login)
-    incoming = _admin_claims(request, token)  # a bad token changes nothing
+    incoming = await _admin_claims(request, token)  # a bad token changes nothing
     try:
         previous: Principal | None = await admin_principal(request)
     except NotAuthenticated:
@@ -152,7 +152,7 @@ async def confirm_login(request: Request) -> Response:
     previous, form = await checked_form(request)
     await enforce_per_address(request, "admin_login", runtime(request).settings.limit_admin_login)
     token = field(form, "launch")
-    _admin_claims(request, token)
+    await _admin_claims(request, token)
     return await _sign_in(request, token, previous, _safe_next(field(form, "next")))
 
 

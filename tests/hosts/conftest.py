@@ -1,0 +1,3 @@
+from tests.payments.conftest import clinic, login
+
+__all__ = ["clinic", "login"]
