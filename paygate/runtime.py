@@ -16,6 +16,7 @@ from paygate.services.auth.sessions import SessionService
 from paygate.services.auth.tokens import TokenSigner
 from paygate.services.clinics.cases import CaseService
 from paygate.services.clinics.service import ClinicService
+from paygate.services.host_events.relay import HostEventRelay
 from paygate.services.mail.outbox import Outbox
 from paygate.services.mail.undelivered import UndeliveredMail
 from paygate.services.pay_links.service import PayLinkService
@@ -80,6 +81,7 @@ class Runtime:
     refunds: RefundService
     pay_links: PayLinkService
     checkout_notices: CheckoutNotices
+    host_events: HostEventRelay | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -116,6 +118,8 @@ class Runtime:
             refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox,
                                                       broadcast, settings.payment_request_ttl),
             checkout_notices=CheckoutNotices(db, broadcast),
+            host_events=HostEventRelay(db, settings.events_url, settings.events_secrets)
+            if settings.events_url else None,
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
@@ -125,6 +129,8 @@ class Runtime:
         await self.broadcast.connect()
         if self.settings.run_workers:
             self.spawn(self.outbox.run(), "outbox")
+            if self.host_events is not None:
+                self.spawn(self.host_events.run(), "host events")
             self.spawn(self.reconciler.run(), "reconciler")
 
     async def close(self) -> None:

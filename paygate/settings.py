@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from base64 import b64decode
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,6 +57,9 @@ class Settings:
     launch_issuer: str | None = None
     launch_jwt_secret: str | None = None
     launch_jwks_url: str | None = None
+    # Signed events to the host platform (Standard Webhooks): where, and the secret(s).
+    events_url: str | None = None
+    events_secrets: tuple[str, ...] = ()
     payment_request_ttl: int = 30 * 60
     reconcile_interval: int = 60
     sockets_per_session: int = 5
@@ -101,6 +105,8 @@ class Settings:
         issuer, jwt_secret, jwks_url = env.launch_jwt()
         return cls(
             launch_issuer=issuer, launch_jwt_secret=jwt_secret, launch_jwks_url=jwks_url,
+            events_url=env.optional_url("PAYGATE_EVENTS_URL"),
+            events_secrets=env.events_secrets(),
             secret_key=env.secret_key("PAYGATE_SECRET_KEY", data_dir),
             database_url=env.database_url("PAYGATE_DATABASE_URL", data_dir),
             data_dir=data_dir,
@@ -182,6 +188,23 @@ class _Env:
             raise SettingsError("PAYGATE_LAUNCH_ISSUER needs PAYGATE_LAUNCH_JWT_SECRET or "
                                 "PAYGATE_LAUNCH_JWKS_URL.")
         return issuer, secret, jwks
+
+    def events_secrets(self) -> tuple[str, ...]:
+        """PAYGATE_EVENTS_SECRET: whsec_ + base64 (Standard Webhooks), comma-separated while
+        rotating; required with PAYGATE_EVENTS_URL."""
+        value, url = self.get("PAYGATE_EVENTS_SECRET"), self.get("PAYGATE_EVENTS_URL")
+        items = tuple(p.strip() for p in (value or "").split(",") if p.strip())
+        for item in items:
+            try:
+                ok = item.startswith("whsec_") and len(b64decode(item[6:], validate=True)) >= 24
+            except ValueError:
+                ok = False
+            if not ok:
+                raise SettingsError("PAYGATE_EVENTS_SECRET: each secret is whsec_ followed by "
+                                    "the base64 of 24 to 64 random bytes.")
+        if url and not items:
+            raise SettingsError("PAYGATE_EVENTS_URL needs PAYGATE_EVENTS_SECRET.")
+        return items
 
     def database_url(self, name: str, data_dir: Path) -> str:
         value = self.get(name)

@@ -305,3 +305,22 @@ class Refund(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     succeeded_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class HostEventDelivery(Base):
+    """A signed event for the host platform (Standard Webhooks), one per status change in
+    the history it comes from (same id): delivered at least once, same webhook-id and body
+    on every attempt. `status`: pending, delivered, dead (given up), skipped (not an event)."""
+
+    __tablename__ = "host_event_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    webhook_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(48))
+    payment_request_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)

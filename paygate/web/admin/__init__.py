@@ -8,6 +8,7 @@ from paygate.web.admin import (
     cases,
     client_payments,
     home,
+    host_events,
     onboarding,
     outbox,
     refunds,
@@ -19,4 +20,5 @@ from paygate.web.admin import (
 def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(),
             *onboarding.routes(), *cases.routes(),
-            *reports.routes(), *outbox.routes(), *refunds.routes()]
+            *reports.routes(), *outbox.routes(), *refunds.routes(),
+            *host_events.routes()]

@@ -49,7 +49,8 @@ def csrf_token(request: Request, who: Principal) -> str:
 def render(request: Request, template: str, who: Principal | None,
            context: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     ctx: dict[str, Any] = {"me": who, "csrf": csrf_token(request, who) if who else "",
-                           "notice": None, "alert": None}
+                           "notice": None, "alert": None,
+                           "host_events_on": runtime(request).host_events is not None}
     ctx.update(context or {})
     templates = request.app.state.templates
     return templates.TemplateResponse(  # type: ignore[no-any-return]
