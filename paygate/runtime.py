@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from paygate.adapters.broadcast import make_broadcast
+from paygate.metrics import Metrics
 from paygate.services.auth.launch import LaunchTokens
 from paygate.services.auth.sessions import SessionService
 from paygate.services.auth.tokens import TokenSigner
@@ -36,7 +37,7 @@ from paygate.store.fast_path import FastPath
 logger = logging.getLogger("paygate.runtime")
 
 
-def make_gateway(settings: Settings) -> PaymentGateway | None:
+def make_gateway(settings: Settings, metrics: Metrics) -> PaymentGateway | None:
     if not settings.stripe_secret_key:
         return None
     from paygate.adapters.stripe_gateway import StripeGateway
@@ -49,6 +50,7 @@ def make_gateway(settings: Settings) -> PaymentGateway | None:
         api_base=settings.stripe_api_base,
         connect_base=settings.stripe_connect_base,
         timeout=float(settings.stripe_timeout),
+        on_request=metrics.stripe_request,
     )
 
 
@@ -63,6 +65,7 @@ def make_mail_transport(settings: Settings) -> MailTransport | None:
 @dataclass
 class Runtime:
     settings: Settings
+    metrics: Metrics
     db: Database
     signer: TokenSigner
     launch: LaunchTokens
@@ -88,13 +91,14 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         db = Database(settings.database_url)
         signer = TokenSigner(settings.secret_key, settings.launch_token_max_ttl)
-        gateway = make_gateway(settings)
+        metrics = Metrics()
+        gateway = make_gateway(settings, metrics)
         domain = urlsplit(settings.public_url or "http://paygate.local").hostname
         broadcast = make_broadcast(settings.broadcast_url)
         outbox = Outbox(db, make_mail_transport(settings), settings.mail_from,
                         domain=domain or "paygate.local")
         events = FastPath(db)
-        webhooks = WebhookService(db, events, gateway)
+        webhooks = WebhookService(db, events, gateway, metrics)
         ledger = RequestLedger(db, broadcast, outbox, settings, ReceiptWriter())
         payments = PaymentService(db, events, gateway, broadcast, outbox, settings, ledger)
         outbox.register_renderer("receipt", payments.render_receipt)
@@ -107,7 +111,8 @@ class Runtime:
         sessions = SessionService(db, signer, launch, settings.access_token_ttl,
                                   settings.admin_session_ttl)
         return cls(
-            settings=settings, db=db, signer=signer, launch=launch, sessions=sessions,
+            settings=settings, metrics=metrics, db=db, signer=signer, launch=launch,
+            sessions=sessions,
             gateway=gateway, broadcast=broadcast, outbox=outbox, events=events,
             webhooks=webhooks,
             payments=payments, clinics=clinics, cases=CaseService(db, outbox, settings),
@@ -140,6 +145,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        self.metrics.close()
         await self.broadcast.disconnect()
         if self.gateway is not None:
             await self.gateway.aclose()

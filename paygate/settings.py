@@ -60,6 +60,7 @@ class Settings:
     # Signed events to the host platform (Standard Webhooks): where, and the secret(s).
     events_url: str | None = None
     events_secrets: tuple[str, ...] = ()
+    metrics_token: str | None = None  # GET /metrics takes `Authorization: Bearer <it>`
     payment_request_ttl: int = 30 * 60
     reconcile_interval: int = 60
     sockets_per_session: int = 5
@@ -107,6 +108,7 @@ class Settings:
             launch_issuer=issuer, launch_jwt_secret=jwt_secret, launch_jwks_url=jwks_url,
             events_url=env.optional_url("PAYGATE_EVENTS_URL"),
             events_secrets=env.events_secrets(),
+            metrics_token=env.get("PAYGATE_METRICS_TOKEN"),
             secret_key=env.secret_key("PAYGATE_SECRET_KEY", data_dir),
             database_url=env.database_url("PAYGATE_DATABASE_URL", data_dir),
             data_dir=data_dir,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -38,17 +38,41 @@ T = TypeVar("T")
 UNAVAILABLE = "Stripe is not answering, try again."
 
 
+Observer = Callable[[str, str, int | None], None]  # method, url, status (None: no answer)
+
+
+class _ObservedClient(stripe.HTTPXClient):
+    """The SDK's HTTP client, telling `observe` of every request it made (metrics)."""
+
+    def __init__(self, observe: Observer | None, **options: Any) -> None:
+        super().__init__(**options)
+        self._observe = observe
+
+    async def request_async(self, method: str, url: str, headers: Mapping[str, str],
+                            post_data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
+        try:
+            answer = await super().request_async(method, url, headers, post_data)
+        except Exception:
+            if self._observe is not None:
+                self._observe(method, url, None)
+            raise
+        if self._observe is not None:
+            self._observe(method, url, answer[1])
+        return answer
+
+
 class StripeGateway:
     def __init__(self, *, secret_key: str, publishable_key: str | None, client_id: str | None,
                  webhook_secrets: tuple[str, ...], api_base: str, connect_base: str,
-                 timeout: float = 10.0, max_retries: int = 2, tolerance: int = 300) -> None:
+                 timeout: float = 10.0, max_retries: int = 2, tolerance: int = 300,
+                 on_request: Observer | None = None) -> None:
         self.publishable_key = publishable_key
         self.livemode = secret_key.startswith(("sk_live_", "rk_live_"))
         self._client_id = client_id
         self._connect_base = connect_base.rstrip("/")
         self._webhook_secrets = webhook_secrets
         self._tolerance = tolerance
-        self._http = stripe.HTTPXClient(timeout=timeout, allow_sync_methods=False)
+        self._http = _ObservedClient(on_request, timeout=timeout, allow_sync_methods=False)
         self._client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base, "connect": connect_base},

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 from typing import Any
 
 from paygate.domain.principals import Role
@@ -88,6 +90,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
     print(f"paygate serving on http://{args.host}:{args.port}", flush=True)
     if args.workers > 1:
+        # Each worker writes its metrics here and /metrics adds them up (paygate.metrics).
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                              tempfile.mkdtemp(prefix="paygate-metrics-"))
         uvicorn.run("paygate.app:app_from_env", factory=True, workers=args.workers, **options)
         return 0
     from paygate.app import create_app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -74,8 +76,28 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
+    async def current_revision(self) -> str | None:
+        """The migration the database is at (alembic_version), None if it has none."""
+        async with self.engine.connect() as conn:
+            try:
+                return (await conn.execute(text("SELECT version_num FROM alembic_version"))
+                        ).scalar()
+            except DBAPIError:
+                return None
+
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration this code ships (reads the scripts once: call off the loop)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -61,7 +61,12 @@ class ResponseMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            seconds = time.perf_counter() - started
             outcome.update(method=scope["method"], path=loggable_path(scope["path"]),
-                           status=status, request_id=request_id,
-                           ms=round((time.perf_counter() - started) * 1000, 1))
+                           status=status, request_id=request_id, ms=round(seconds * 1000, 1))
             log_event(access_logger, "request", **outcome)
+            route = scope.get("route")
+            runtime = getattr(scope["app"].state, "runtime", None) if "app" in scope else None
+            if runtime is not None:
+                runtime.metrics.http.labels(scope["method"], getattr(route, "path", "unmatched"),
+                                            str(status)).observe(seconds)

@@ -78,10 +78,12 @@ async def call_socket(ws: WebSocket, sockets: OpenSockets) -> None:
         await ws.close(code=TOO_MANY, reason=f"This session already has {limit} sockets "
                                              "open; close one before opening another.")
         return
+    rt.metrics.sockets.inc()
     try:
         await CallSocket(ws, principal, call_id, until).run()
     finally:
         sockets.release(principal.session_id)
+        rt.metrics.sockets.dec()
 
 
 class CallSocket:

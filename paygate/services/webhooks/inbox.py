@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +15,9 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, update
 
+from paygate.domain.errors import DomainError
 from paygate.logs import log_event, log_outcome
+from paygate.metrics import Metrics
 from paygate.services.ports import PaymentGateway, configured
 from paygate.store.database import Database, utcnow
 from paygate.store.fast_path import FastPath, FastPathUnit, RowChanged
@@ -69,8 +72,9 @@ def matching(event: Mapping[str, Any], row: RowT | None) -> RowT | str:
 
 
 class WebhookService:
-    def __init__(self, db: Database, events: FastPath, gateway: PaymentGateway | None
-                 ) -> None:
+    def __init__(self, db: Database, events: FastPath, gateway: PaymentGateway | None,
+                 metrics: Metrics | None = None) -> None:
+        self._metrics = metrics
         self._db = db
         self._events = events
         self._gateway = gateway
@@ -97,13 +101,24 @@ class WebhookService:
 
     async def receive(self, payload: bytes, signature: str | None) -> str:
         """Verify and store; then process. Raises if processing failed (caller answers 5xx)."""
-        event = configured(self._gateway).verify_webhook(payload, signature)
-        if str(event.get("type")) in self._tx_handlers:
-            return await self._in_unit(event, payload)
-        stored = await self._store(event, payload)
-        if stored == "done":
-            return "duplicate"
-        return await self.process(event, payload)
+        started = time.perf_counter()
+        kind, outcome = "unverified", "error"
+        try:
+            event = configured(self._gateway).verify_webhook(payload, signature)
+            kind = str(event.get("type", ""))
+            if kind in self._tx_handlers:
+                outcome = await self._in_unit(event, payload, started)
+            elif await self._store(event, payload) == "done":
+                outcome = "duplicate"
+            else:
+                outcome = await self.process(event, payload)
+            return outcome
+        except DomainError as exc:
+            outcome = exc.code
+            raise
+        finally:
+            if self._metrics is not None:
+                self._metrics.webhooks.labels(kind, outcome).inc()
 
     async def _store(self, event: dict[str, Any], payload: bytes) -> str:
         # One statement on the common path: insert unless the id is already stored. A
@@ -111,7 +126,8 @@ class WebhookService:
         async with self._events.unit() as tx:
             return await tx.store_event(event, payload, utcnow())
 
-    async def _in_unit(self, event: dict[str, Any], payload: bytes) -> str:
+    async def _in_unit(self, event: dict[str, Any], payload: bytes,
+                       started: float | None = None) -> str:
         """Apply and mark processed as one unit; a duplicate of a processed event changes
         nothing. If applying fails, the event is kept for the reconciler."""
         handler = self._tx_handlers[str(event.get("type"))]
@@ -129,6 +145,8 @@ class WebhookService:
         handled, flush_pending = applied
         if handled.announce is not None:
             await handled.announce()
+            if started is not None and self._metrics is not None:
+                self._metrics.webhook_notice.observe(time.perf_counter() - started)
         if flush_pending:  # notice first, then make it durable before answering Stripe
             await self._events.acknowledge(event["id"])
         if handled.finish is not None:
