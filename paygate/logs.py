@@ -105,6 +105,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json",
                       library_level: str = "WARNING") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(LibraryFilter(library_level))
+    handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactingFilter())
     handler.setFormatter(
         JsonFormatter() if fmt == "json" else TextFormatter("%(levelname)s %(name)s: %(message)s")
@@ -121,8 +122,25 @@ def configure_logging(level: str = "INFO", fmt: str = "json",
 
 
 def log_event(logger: logging.Logger, msg: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log one event with key-value fields (kept as JSON keys)."""
+    """Log one event with key-value fields (kept as JSON keys); inside a request, with its
+    request id (the X-Request-Id it answers with)."""
+    line = _request_line.get()
+    if line is not None and "request_id" in line:
+        fields.setdefault("request_id", line["request_id"])
     logger.log(level, msg, extra={"fields": fields})
+
+
+class RequestIdFilter(logging.Filter):
+    """Any other record logged while a request is served carries its request id too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        line = _request_line.get()
+        if line is not None and "request_id" in line:
+            fields = getattr(record, "fields", None)
+            if not isinstance(fields, dict):
+                record.fields = fields = {}
+            fields.setdefault("request_id", line["request_id"])
+        return True
 
 
 # The fields of the request being served, logged as its one line when it ends.
@@ -130,9 +148,9 @@ _request_line: ContextVar[dict[str, Any] | None] = ContextVar("paygate_request_l
                                                               default=None)
 
 
-def open_request_line() -> dict[str, Any]:
+def open_request_line(request_id: str) -> dict[str, Any]:
     """Start collecting fields for the current request's line (the request middleware)."""
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = {"request_id": request_id}
     _request_line.set(fields)
     return fields
 

@@ -45,7 +45,7 @@ class ResponseMiddleware:
         started = time.perf_counter()
         request_id = secrets.token_hex(8)
         status = 500
-        outcome = open_request_line()
+        outcome = open_request_line(request_id)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status

@@ -92,3 +92,25 @@ def test_readyz_says_which_check_failed(stack: Stack) -> None:
     finally:
         upgrade(url)
     assert httpx.get(f"{stack.url}/readyz").status_code == 200
+
+
+def test_every_log_line_of_a_request_carries_its_request_id(
+        stack: Stack, clinic: Clinic, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="paygate")
+    created = httpx.post(f"{stack.url}/api/v1/sessions",
+                         json={"launch_token": stack.token("clinician")})
+    request_id = created.headers["x-request-id"]
+    with httpx.Client(base_url=stack.url, headers={
+            "Authorization": f"Bearer {created.json()['access_token']}"}) as clinician:
+        made = clinician.post("/api/v1/calls/call_1/payment-requests",
+                              json={"amount": 2500, "description": "Consultation"})
+    assert made.status_code == 201
+    wait_until(lambda: any(getattr(r, "fields", {}).get("request_id")
+                           == made.headers["x-request-id"] and r.getMessage() == "request"
+                           for r in caplog.records))
+    mine = [r for r in caplog.records
+            if getattr(r, "fields", {}).get("request_id") == made.headers["x-request-id"]]
+    # The service's own line and the access line, with the id the client was given.
+    assert {r.getMessage() for r in mine} >= {"request", "payment requested"}, \
+        [(r.getMessage(), r.fields) for r in caplog.records]  # type: ignore[attr-defined]
+    assert request_id != made.headers["x-request-id"]
