@@ -158,10 +158,11 @@ class StripeGateway:
     # -- PaymentIntents -----------------------------------------------------------------
     async def create_payment_intent(
         self, account_id: str, *, amount: int, currency: str, description: str | None,
-        metadata: Mapping[str, str], idempotency_key: str,
+        metadata: Mapping[str, str], idempotency_key: str, capture_method: str = "automatic",
     ) -> IntentInfo:
         params: PaymentIntentCreateParams = {
             "amount": amount, "currency": currency, "metadata": dict(metadata),
+            "capture_method": "manual" if capture_method == "manual" else "automatic",
             # cards, wallets and Link; no method that would take the patient out of the call
             "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
         }
@@ -175,6 +176,13 @@ class StripeGateway:
         intent = await self._call(self._client.v1.payment_intents.retrieve_async(
             intent_id, {"expand": ["latest_charge", "payment_method"]},
             {"stripe_account": account_id}))
+        return intent_info(intent)
+
+    async def capture_payment_intent(self, account_id: str, intent_id: str, *,
+                                     amount: int, idempotency_key: str) -> IntentInfo:
+        intent = await self._call(self._client.v1.payment_intents.capture_async(
+            intent_id, {"amount_to_capture": amount, "expand": ["latest_charge"]},
+            {"stripe_account": account_id, "idempotency_key": idempotency_key}))
         return intent_info(intent)
 
     async def cancel_payment_intent(self, account_id: str, intent_id: str,

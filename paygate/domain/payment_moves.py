@@ -43,6 +43,8 @@ class IntentLike(Protocol):
     def card_brand(self) -> str | None: ...
     @property
     def card_last4(self) -> str | None: ...
+    @property
+    def amount_received(self) -> int: ...
 
 
 def _utc(value: datetime) -> datetime:
@@ -69,7 +71,9 @@ def intent_target(intent: IntentLike) -> Status | None:
     """The status a PaymentIntent's current state means for its payment request."""
     if intent.status == "succeeded":
         return Status.PAID
-    if intent.status in ("processing", "requires_action", "requires_capture"):
+    if intent.status == "requires_capture":
+        return Status.AUTHORIZED
+    if intent.status in ("processing", "requires_action"):
         return Status.PROCESSING
     if intent.status == "canceled":
         return Status.CANCELLED
@@ -114,6 +118,8 @@ def plan_intent_move(row: RowLike, intent: IntentLike, actor: Actor, detail: str
             changes["card_brand"] = intent.card_brand
             changes["card_last4"] = intent.card_last4
         changes["paid_at"] = now
+        if intent.amount_received:  # a hold captures up to its amount
+            changes["amount_paid"] = intent.amount_received
     return status_move(row, target, actor, detail, now, changes)
 
 

@@ -47,7 +47,7 @@ EMAIL_COLUMNS = ("dedupe_key", "message_id", "kind", "clinic_id", "to_addr", "re
 EVENT_COLUMNS = ("id", "type", "account", "livemode", "payload", "received_at",
                  "processed_at", "outcome", "attempts")
 WRITABLE = frozenset({"status", "version", "updated_at", "paid_at", "card_brand",
-                      "card_last4", "failure_message"})
+                      "card_last4", "failure_message", "amount_paid"})
 ROW_VERSION = "row_version"  # PostgreSQL's xmin: changes with every write of the row
 
 
@@ -72,6 +72,8 @@ class RequestRow:
     card_last4: str | None
     failure_message: str | None
     amount_refunded: int
+    capture_method: str
+    amount_paid: int | None
     version: int
     created_at: datetime
     updated_at: datetime

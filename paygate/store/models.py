@@ -59,6 +59,8 @@ class Clinic(Base):
     # how long an emailed payment link stays valid (and keeps its request payable)
     pay_link_ttl: Mapped[int] = mapped_column(Integer, default=72 * 3600,
                                               server_default="259200")
+    # how long a hold may stay uncaptured before paygate releases it (Stripe's own is 7 days)
+    hold_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     # When the host platform first said this clinic is `org_id`'s (a launch token naming
     # both, an operator). None: only an org admin's enablement request named it.
@@ -121,6 +123,10 @@ class PaymentRequest(Base):
     card_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
     failure_message: Mapped[str | None] = mapped_column(String(500), nullable=True)
     amount_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    # "automatic" (charged when the patient pays) or "manual" (a hold the clinic captures)
+    capture_method: Mapped[str] = mapped_column(String(16), default="automatic",
+                                                server_default="automatic")
+    amount_paid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # captured
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -31,6 +31,9 @@ class PaymentRequestCreate(RequestModel):
                                  description="ISO code; the clinic's default if omitted.")
     description: str = Field(max_length=2000, description="What the payment is for. "
                              "Avoid clinical details.")
+    capture: Literal["automatic", "manual"] = Field(default="automatic", description=(
+        "manual: a hold of up to `amount`, charged at the end of the call with "
+        "POST .../capture, or released with POST .../cancel."))
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -40,6 +43,12 @@ class PaymentRequestCreate(RequestModel):
                 "int_type", "the amount must be a whole number of minor units "
                 "(2500 for 25.00)")
         return value
+
+
+class CaptureIn(RequestModel):
+    amount: int | None = Field(default=None, description=(
+        "Minor units to charge, at most the hold and at least the currency's minimum; "
+        "the whole hold if omitted."), json_schema_extra={"minimum": SMALLEST_CHARGE})
 
 
 class ReceiptEmail(RequestModel):
@@ -118,8 +127,17 @@ async def create_request(request: Request) -> Response:
     body = await parse_body(request, PaymentRequestCreate)
     view = await runtime(request).payments.create(
         principal, request.path_params["call_id"], amount=body.amount,
-        currency=body.currency, description=body.description)
+        currency=body.currency, description=body.description, capture=body.capture)
     return json_response(request_out(view), status_code=201)
+
+
+async def capture_request(request: Request) -> Response:
+    principal = api_principal(request)
+    body = await parse_body(request, CaptureIn)
+    view = await runtime(request).payments.capture(principal,
+                                                   request.path_params["request_id"],
+                                                   body.amount)
+    return json_response(request_out(view))
 
 
 async def list_requests(request: Request) -> Response:
@@ -178,6 +196,10 @@ def routes() -> list[ApiRoute]:
         ApiRoute("/api/v1/payment-requests/{request_id}/cancel", cancel_request,
                  methods=["POST"], response=PaymentRequestOut, tags=tags,
                  responses=conflict, summary="Cancel an open payment request (clinician)"),
+        ApiRoute("/api/v1/payment-requests/{request_id}/capture", capture_request,
+                 methods=["POST"], body=CaptureIn, response=PaymentRequestOut, tags=tags,
+                 responses=conflict,
+                 summary="Charge an authorised hold, all or part of it (clinician)"),
         ApiRoute("/api/v1/payment-requests/{request_id}/receipt", set_receipt,
                  methods=["POST"], body=ReceiptEmail, response=PaymentRequestOut, tags=tags,
                  responses=conflict,

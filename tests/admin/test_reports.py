@@ -317,7 +317,8 @@ def test_csv_sums_match_the_page_totals_for_every_status(stack: Stack) -> None:
     day = at("2024-07-10T09:00:00")
     statuses = [("paid", 5000, 0), ("partially_refunded", 3050, 1000),
                 ("refunded", 2000, 2000), ("failed", 1500, 0), ("cancelled", 700, 0),
-                ("expired", 300, 0), ("requested", 1000, 0), ("processing", 4500, 0)]
+                ("expired", 300, 0), ("requested", 1000, 0), ("processing", 4500, 0),
+                ("authorized", 6000, 0)]  # a hold not charged yet brought in nothing
     assert {s for s, _, _ in statuses} == {s.value for s in Status}
     insert(stack, [Row(f"PAY-M{n:05d}", "clinic_1", day + timedelta(minutes=n), amount,
                        status=status, refunded=refunded)
@@ -332,7 +333,7 @@ def test_csv_sums_match_the_page_totals_for_every_status(stack: Stack) -> None:
         again = read_csv(admin.get(REPORT + ".csv", params={"to": "2024-07-31",
                                                             "from": "2024-07-01"}))
     assert rows == again
-    assert len(rows) == 10
+    assert len(rows) == 11
     assert set(re.findall(r'class="stat-tile" data-currency="(\w+)"', page.text)) == {
         "usd", "jpy"}
 
@@ -352,7 +353,7 @@ def test_csv_sums_match_the_page_totals_for_every_status(stack: Stack) -> None:
     assert sum(Decimal(r["net"]) for r in rows if r["currency"] == "USD") == Decimal("70.50")
     never_paid = [r for r in rows if r["status"] not in ("paid", "partially_refunded",
                                                           "refunded")]
-    assert len(never_paid) == 6
+    assert len(never_paid) == 7
     assert {(r["paid_minor"], r["net_minor"]) for r in never_paid} == {("0", "0")}
     assert all(r["amount_minor"] != "0" for r in never_paid)  # what was asked stays
 

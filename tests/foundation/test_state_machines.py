@@ -35,6 +35,11 @@ ALLOWED = {
     (Status.PAID, Status.PARTIALLY_REFUNDED), (Status.PAID, Status.REFUNDED),
     (Status.PARTIALLY_REFUNDED, Status.PARTIALLY_REFUNDED),
     (Status.PARTIALLY_REFUNDED, Status.REFUNDED),
+    # holds: authorised by the patient's card, then charged, released or left to expire
+    (Status.REQUESTED, Status.AUTHORIZED), (Status.PROCESSING, Status.AUTHORIZED),
+    (Status.FAILED, Status.AUTHORIZED),
+    (Status.AUTHORIZED, Status.PAID), (Status.AUTHORIZED, Status.CANCELLED),
+    (Status.AUTHORIZED, Status.EXPIRED),
 }
 
 

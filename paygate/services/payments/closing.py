@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 
 from paygate.domain.errors import AccountNotLinked, DomainError, IntentStateRefused
 from paygate.domain.payment_moves import Actor
-from paygate.domain.payment_requests import OPEN, Status, check_transition
+from paygate.domain.payment_requests import HELD, OPEN, Status, check_transition
 from paygate.logs import log_event
 from paygate.services.pay_links.scope import revoke_links
 from paygate.services.payments.ledger import SYSTEM, RequestLedger, clinic_label
@@ -68,7 +68,7 @@ class Closing:
                 return None
         async with self._db.transaction() as tx:
             fresh = await self._ledger.lock(tx, row.id)
-            moved = Status(fresh.status) in OPEN
+            moved = Status(fresh.status) in OPEN | HELD
             if moved:
                 await self._ledger.transition(tx, fresh, target, actor, reason)
             if fresh.status in (Status.CANCELLED, Status.EXPIRED):  # also by Stripe's webhook

@@ -48,7 +48,7 @@ class Creation:
         self._settings = settings
 
     async def request_id(self, principal: Principal, call_id: str, money: Money,
-                         description: str) -> str:
+                         description: str, capture: str = "automatic") -> str:
         """Stable across the clinician's retries of one request (see the module doc)."""
         async with self._db.sessions() as tx:
             ordinal = await tx.scalar(select(func.count()).select_from(PaymentRequest).where(
@@ -61,25 +61,25 @@ class Creation:
                 PaymentRequest.description == description))
         material = json.dumps([principal.org_id, principal.clinic_id, call_id,
                                principal.user_id, money.amount, money.currency, description,
-                               ordinal])
+                               ordinal, *(["manual"] if capture == "manual" else [])])
         digest = hmac.new(self._settings.secret_key.encode(), material.encode(),
                           hashlib.sha256).hexdigest()
         return "pr_" + digest[:24]
 
     async def create_intent(self, gateway: PaymentGateway, clinic: Clinic,
                             link: StripeAccountLink, request_id: str, money: Money,
-                            description: str) -> IntentInfo:
+                            description: str, capture: str = "automatic") -> IntentInfo:
         shared = description if clinic.share_description else \
             f"Payment to {clinic_label(clinic)}"
         return await gateway.create_payment_intent(
             link.account_id, amount=money.amount, currency=money.currency,
             description=shared,
             metadata={"paygate_payment_request": request_id, "paygate_clinic": clinic.id},
-            idempotency_key=create_key(request_id))
+            idempotency_key=create_key(request_id), capture_method=capture)
 
     async def insert(self, principal: Principal, call_id: str, request_id: str, money: Money,
                      description: str, link: StripeAccountLink,
-                     intent: IntentInfo) -> PaymentRequest:
+                     intent: IntentInfo, capture: str = "automatic") -> PaymentRequest:
         """The row for a created intent; the existing row when this request is a repeat."""
         assert principal.clinic_id is not None
         now = utcnow()
@@ -95,7 +95,8 @@ class Creation:
                     status=Status.REQUESTED.value, requested_by=principal.user_id,
                     requested_by_name=principal.name, stripe_account_id=link.account_id,
                     payment_intent_id=intent.id, client_secret=intent.client_secret,
-                    amount_refunded=0, version=1, created_at=now, updated_at=now,
+                    amount_refunded=0, capture_method=capture, version=1, created_at=now,
+                    updated_at=now,
                     expires_at=now + timedelta(seconds=self._settings.payment_request_ttl),
                 )
                 try:
@@ -113,7 +114,8 @@ class Creation:
                 payment_request_id=request_id, from_status=None,
                 to_status=Status.REQUESTED.value, actor_kind="user",
                 actor_id=principal.user_id, actor_name=principal.name,
-                detail=f"requested {money.format()}", created_at=now))
+                detail=(f"hold of up to {money.format()} requested" if capture == "manual"
+                        else f"requested {money.format()}"), created_at=now))
         log_event(logger, "payment requested", payment_request=request_id,
                   clinic=principal.clinic_id, amount=money.amount, currency=money.currency)
         return row

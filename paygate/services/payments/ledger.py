@@ -22,7 +22,7 @@ from paygate.domain.payment_moves import (
     plan_intent_move,
     status_move,
 )
-from paygate.domain.payment_requests import SETTLED, Status
+from paygate.domain.payment_requests import SETTLED, Status, charged
 from paygate.domain.principals import Principal
 from paygate.logs import log_event
 from paygate.services.mail.outbox import Draft, Outbox
@@ -160,7 +160,8 @@ class RequestLedger:
         return self._receipts.draft(ReceiptFacts(
             request_id=row.id, to=row.receipt_email, clinic_name=clinic_name,
             clinic_id=row.clinic_id, reply_to=reply_to,
-            amount=Money(row.amount, row.currency), description=row.description,
+            amount=Money(charged(row.amount, row.amount_paid), row.currency),
+            description=row.description,
             reference=row.reference, paid_at=as_utc(row.paid_at),
             card_brand=row.card_brand, card_last4=row.card_last4, locale=row.receipt_locale,
             time_zone=time_zone))

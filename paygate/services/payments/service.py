@@ -37,6 +37,7 @@ from paygate.services.mail.outbox import Draft, Outbox
 from paygate.services.pay_links.scope import authorize_request
 from paygate.services.payments.closing import Closing
 from paygate.services.payments.creation import Creation
+from paygate.services.payments.holds import Holds
 from paygate.services.payments.ledger import (
     RequestLedger,
     actor_of,
@@ -98,6 +99,7 @@ class PaymentService:
         self._settlement = Settlement(db, gateway, ledger, outbox)
         self._closing = Closing(db, gateway, self._ledger, self._settlement)
         self._creation = Creation(db, settings)
+        self._holds = Holds(db, gateway, ledger, self._closing)
 
     def register_webhooks(self, webhooks: WebhookService) -> None:
         """Register handlers for payment_intent.* and charge.succeeded events."""
@@ -150,7 +152,8 @@ class PaymentService:
 
     # -- commands -----------------------------------------------------------------------
     async def create(self, principal: Principal, call_id: str, *, amount: Any,
-                     currency: str | None, description: str) -> RequestView:
+                     currency: str | None, description: str,
+                     capture: str = "automatic") -> RequestView:
         self._require_call(principal, call_id)
         principal.require_role(Role.CLINICIAN)
         async with self._db.sessions() as tx:
@@ -166,13 +169,15 @@ class PaymentService:
             raise InvalidInput(f"Keep the description under {DESCRIPTION_MAX} characters.",
                                field="description")
         gateway = self._require_gateway()
-        request_id = await self._creation.request_id(principal, call_id, money, text)
+        if capture not in ("automatic", "manual"):
+            raise InvalidInput("capture is automatic or manual.", field="capture")
+        request_id = await self._creation.request_id(principal, call_id, money, text, capture)
         intent = await self._creation.create_intent(gateway, clinic, link, request_id, money,
-                                                    text)
+                                                    text, capture)
         # If the insert fails the intent is kept: nobody holds its client secret, and the
         # clinician's retry gets the same intent back through its idempotency key.
         row = await self._creation.insert(principal, call_id, request_id, money, text, link,
-                                          intent)
+                                          intent, capture)
         view = RequestView.of(row, clinic_label(clinic))
         await self._ledger.publish(row, view)
         return view
@@ -188,6 +193,13 @@ class PaymentService:
         if view.status == Status.PAID:
             raise Conflict("This payment request has already been paid.")
         return view
+
+    async def capture(self, principal: Principal, request_id: str,
+                      amount: int | None) -> RequestView:
+        """Charge an authorised hold: the clinician of the call, or the clinic's admins."""
+        row = await self._load_for(principal, request_id)
+        principal.require_role(Role.CLINICIAN, Role.CLINIC_ADMIN)
+        return await self._holds.capture(row, amount)
 
     async def set_receipt_email(self, principal: Principal, request_id: str,
                                 email: str, locale: str | None = None) -> RequestDetail:
@@ -240,6 +252,9 @@ class PaymentService:
     async def expire_overdue(self, limit: int = 200) -> list[Outcome]:
         """Expire every open request past its time; its intent is cancelled at Stripe."""
         return await self._closing.expire_overdue(limit)
+
+    async def release_overdue_holds(self, limit: int = 200) -> list[Outcome]:
+        return await self._holds.release_overdue(limit)
 
     async def settle_stale(self, stale_before: datetime, limit: int = 500) -> list[Outcome]:
         """Read from Stripe the open requests without news since `stale_before` (webhooks

@@ -51,6 +51,11 @@ class RequestView(BaseModel):
     expires_at: datetime
     paid_at: datetime | None = None
     amount_refunded: int = Field(default=0, description="Minor units refunded so far.")
+    capture: str = Field(default="automatic", description=(
+        "automatic: charged when the patient pays; manual: a hold of up to `amount`, "
+        "charged when the clinician captures it."))
+    amount_paid: int | None = Field(default=None, description=(
+        "Minor units charged, once paid (less than `amount` when a hold was captured in part)."))
     pay_link_until: datetime | None = Field(default=None, description=(
         "While set, an emailed payment link can still pay this request (until then)."))
 
@@ -66,6 +71,7 @@ class RequestView(BaseModel):
             updated_at=as_utc(row.updated_at), expires_at=as_utc(row.expires_at),
             paid_at=as_utc(row.paid_at) if row.paid_at else None,
             amount_refunded=row.amount_refunded or 0,
+            capture=row.capture_method or "automatic", amount_paid=row.amount_paid,
             pay_link_until=as_utc(row.pay_link_until) if row.pay_link_until else None,
         )
 

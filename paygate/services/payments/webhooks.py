@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 
 from paygate.domain.errors import DomainError
-from paygate.domain.payment_requests import OPEN, SETTLED, Status
+from paygate.domain.payment_requests import HELD, OPEN, SETTLED, Status
 from paygate.logs import log_event
 from paygate.services.mail.outbox import Draft, Outbox
 from paygate.services.payments.ledger import RequestLedger, stripe_actor
@@ -43,7 +43,8 @@ FINAL_EVENTS = {"payment_intent.succeeded": "succeeded",
                 "payment_intent.canceled": "canceled"}
 PROGRESS_EVENTS = {"payment_intent.processing": "processing",
                    "payment_intent.requires_action": "requires_action",
-                   "payment_intent.payment_failed": "requires_payment_method"}
+                   "payment_intent.payment_failed": "requires_payment_method",
+                   "payment_intent.amount_capturable_updated": "requires_capture"}
 INTENT_EVENTS = (*FINAL_EVENTS, *PROGRESS_EVENTS)
 RECEIPT_KEY = "receipt:"  # receipts.ReceiptWriter's dedupe key: one receipt per request
 
@@ -198,7 +199,7 @@ class Settlement:
             return []
         async with self._db.sessions() as tx:
             rows = list((await tx.scalars(select(PaymentRequest).where(
-                PaymentRequest.status.in_([s.value for s in OPEN]),
+                PaymentRequest.status.in_([s.value for s in OPEN | HELD]),
                 PaymentRequest.payment_intent_id.is_not(None),
                 PaymentRequest.updated_at <= stale_before)
                 .order_by(PaymentRequest.updated_at).limit(limit))).all())

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from paygate.domain.money import Money
 from paygate.domain.payment_moves import Actor
-from paygate.domain.payment_requests import SETTLED, Status
+from paygate.domain.payment_requests import SETTLED, Status, charged
 from paygate.domain.refunds import Reason, RefundStatus, reason_from_stripe
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.ledger import RequestLedger, clinic_label, stripe_actor
@@ -94,11 +94,12 @@ class RefundBook:
     async def apply_total(self, tx: AsyncSession, row: PaymentRequest, total: int,
                           actor: Actor, detail: str) -> Changed:
         """Raise the refunded amount to `total` if that is news, and the status with it."""
-        total = min(total, row.amount)
+        total = min(total, charged(row.amount, row.amount_paid))
         if total <= row.amount_refunded or Status(row.status) not in SETTLED:
             return Changed()
         row.amount_refunded = total
-        target = Status.REFUNDED if total >= row.amount else Status.PARTIALLY_REFUNDED
+        target = Status.REFUNDED if total >= charged(row.amount, row.amount_paid) \
+            else Status.PARTIALLY_REFUNDED
         await self._ledger.transition(tx, row, target, actor, detail)
         return Changed(status=True)
 
@@ -154,8 +155,10 @@ class RefundBook:
             refund_key=refund.stripe_refund_id or refund.id, to=row.receipt_email,
             clinic_name=clinic_label(clinic), clinic_id=row.clinic_id,
             reply_to=clinic.reply_to if clinic else None,
-            refunded=Money(refund.amount, row.currency), paid=Money(row.amount, row.currency),
-            remaining=Money(max(row.amount - row.amount_refunded, 0), row.currency),
+            refunded=Money(refund.amount, row.currency),
+            paid=Money(charged(row.amount, row.amount_paid), row.currency),
+            remaining=Money(max(charged(row.amount, row.amount_paid) - row.amount_refunded, 0),
+                            row.currency),
             reason=Reason(refund.reason), description=row.description,
             reference=row.reference, refunded_at=refunded_at, card_brand=row.card_brand,
             card_last4=row.card_last4, locale=row.receipt_locale,

@@ -28,7 +28,7 @@ from paygate.domain.errors import (
     PaymentProviderError,
     PaymentProviderUnavailable,
 )
-from paygate.domain.payment_requests import Status
+from paygate.domain.payment_requests import Status, charged
 from paygate.domain.principals import Principal, Role
 from paygate.domain.refunds import Reason, Refundable, RefundStatus, clean_note, refunded_total
 from paygate.logs import log_event
@@ -164,8 +164,9 @@ class RefundService:
                         raise Conflict("This Idempotency-Key was used for another payment.")
                     return repeat
             refunds = await self.book.refunds(tx, row.id)
-            refunded = refunded_total(row.amount, row.amount_refunded, refunds)
-            left = Refundable(Status(row.status), row.amount, row.currency, refunded)
+            paid = charged(row.amount, row.amount_paid)
+            refunded = refunded_total(paid, row.amount_refunded, refunds)
+            left = Refundable(Status(row.status), paid, row.currency, refunded)
             pending = [r for r in refunds if r.status == RefundStatus.PENDING]
             now = utcnow()
             if any(r.stripe_error is None and now - as_utc(r.created_at) < IN_FLIGHT

@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from paygate.domain.money import Money
-from paygate.domain.payment_requests import Status
+from paygate.domain.payment_requests import Status, charged
 from paygate.domain.refunds import REFUNDABLE, Reason, RefundStatus, refunded_total
 from paygate.store.database import as_utc
 from paygate.store.models import PaymentRequest, Refund
@@ -67,10 +67,11 @@ class RefundOverview:
 
     @classmethod
     def of(cls, row: PaymentRequest, refunds: Sequence[Refund]) -> RefundOverview:
-        refunded = refunded_total(row.amount, row.amount_refunded, refunds)
-        remaining = max(row.amount - refunded, 0)
+        paid = charged(row.amount, row.amount_paid)
+        refunded = refunded_total(paid, row.amount_refunded, refunds)
+        remaining = max(paid - refunded, 0)
         return cls(
-            request_id=row.id, status=row.status, amount=row.amount,
+            request_id=row.id, status=row.status, amount=paid,
             amount_refunded=refunded, remaining=remaining, currency=row.currency,
             refundable=Status(row.status) in REFUNDABLE and remaining > 0,
             refunds=[RefundView.of(r) for r in refunds])

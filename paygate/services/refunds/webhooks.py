@@ -74,7 +74,10 @@ class RefundWebhooks:
             changed = Changed()
             for refund in as_mapping(charge.get("refunds")).get("data") or []:
                 changed.add(await self._book.from_stripe(tx, row, as_mapping(refund), event_id))
-            total = int(charge.get("amount_refunded") or 0)
+            # A hold captured in part: Stripe counts the released rest as refunded too.
+            released = int(charge.get("amount") or 0) - int(charge.get("amount_captured") or 0) \
+                if charge.get("captured") and row.capture_method == "manual" else 0
+            total = int(charge.get("amount_refunded") or 0) - max(released, 0)
             if total > row.amount_refunded:
                 if await self._has_pending(tx, row.id):
                     # Ours, most likely, and its own answer or event will name it (and who

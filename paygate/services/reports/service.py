@@ -289,7 +289,9 @@ async def _totals(tx: AsyncSession, where: list[ColumnElement[bool]], key: Any =
     """Count, gross and refunded per currency, and per `key` if given (named by `label`,
     else by the key itself)."""
     columns: list[Any] = [PaymentRequest.currency, func.count(),
-                          func.sum(PaymentRequest.amount),
+                          # what was charged: a hold captured in part counts its capture
+                          func.sum(func.coalesce(PaymentRequest.amount_paid,
+                                                 PaymentRequest.amount)),
                           func.sum(PaymentRequest.amount_refunded)]
     groups: list[Any] = [PaymentRequest.currency]
     if key is not None:

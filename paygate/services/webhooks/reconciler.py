@@ -74,6 +74,7 @@ class Reconciler:
             report.settled = await self._payments.settle_stale(
                 utcnow() - timedelta(seconds=stale_after))
             report.expired = await self._payments.expire_overdue()
+            report.expired += await self._payments.release_overdue_holds()
             if self._purge is not None:
                 report.purged = await self._purge()
         if report.changed:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from paygate import i18n
 from paygate.domain.errors import InvalidInput
 from paygate.domain.money import Money
-from paygate.domain.payment_requests import SETTLED, Status
+from paygate.domain.payment_requests import SETTLED, Status, charged
 from paygate.domain.principals import Principal, Role
 from paygate.resources import resource_dir
 from paygate.services.reports.service import (
@@ -38,7 +38,8 @@ from paygate.web.admin.session import admin_principal, page_headers, render
 from paygate.web.auth import runtime
 
 STATUS_LABELS = {
-    Status.REQUESTED: "Requested", Status.PROCESSING: "Processing", Status.PAID: "Paid",
+    Status.REQUESTED: "Requested", Status.PROCESSING: "Processing",
+    Status.AUTHORIZED: "Held (not charged yet)", Status.PAID: "Paid",
     Status.FAILED: "Failed", Status.CANCELLED: "Cancelled", Status.EXPIRED: "Expired",
     Status.PARTIALLY_REFUNDED: "Partially refunded", Status.REFUNDED: "Refunded",
 }
@@ -190,7 +191,7 @@ def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str]) -> list[str
 
     # A request never paid (open, failed, cancelled, expired) brought in nothing, so the
     # CSV's paid and net columns add up to the page's gross and net totals.
-    paid = row.amount if Status(row.status) in SETTLED else 0
+    paid = charged(row.amount, row.amount_paid) if Status(row.status) in SETTLED else 0
     net = paid - row.amount_refunded
     paid_at = _iso(as_utc(row.paid_at)) if row.paid_at else ""
     return [report_date(row).date().isoformat(), _iso(as_utc(row.created_at)), paid_at,

@@ -1,0 +1,133 @@
+"""Holds (issue 20): the clinician holds up to an amount at the start of the consultation,
+the patient authorises it with their card, and at the end the clinician charges the final
+amount (or releases the hold). Over real HTTP against the sandbox's manual capture; only
+Stripe's word marks a hold paid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from paygate.store.database import Database
+from paygate.store.models import PaymentRequest
+from tests.conftest import Stack
+from tests.payments.conftest import Clinic, Login, in_thread, pay, status_of, wait_until
+from tests.refunds.conftest import refund_mails
+
+
+def hold(clinician: httpx.Client, amount: int = 8000) -> dict[str, Any]:
+    made = clinician.post("/api/v1/calls/call_1/payment-requests", json={
+        "amount": amount, "currency": "usd", "description": "Consultation",
+        "capture": "manual"})
+    assert made.status_code == 201, made.text
+    assert (made.json()["capture"], made.json()["status"]) == ("manual", "requested")
+    return made.json()  # type: ignore[no-any-return]
+
+
+def authorise(stack: Stack, patient: httpx.Client, request_id: str,
+              email: str = "pat@example.com") -> str:
+    """The patient pays as Stripe.js would; a hold stops at requires_capture."""
+    assert patient.post(f"/api/v1/payment-requests/{request_id}/receipt",
+                        json={"email": email}).status_code == 200
+    checkout = patient.get(f"/api/v1/payment-requests/{request_id}").json()
+    assert pay(stack, checkout).status == "requires_capture"
+    return str(checkout["client_secret"].split("_secret_")[0])
+
+
+def capture(clinician: httpx.Client, request_id: str, **body: Any) -> httpx.Response:
+    return clinician.post(f"/api/v1/payment-requests/{request_id}/capture", json=body)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_hold_authorise_charge_less_then_refund_part_of_what_was_charged(
+        stack: Stack, clinic: Clinic, login: Login) -> None:
+    clinician = login("clinician", name="Dr Ada Grey", user="dr-ada")
+    patient = login("patient", name="Pat Doe")
+    held = hold(clinician)
+    intent_id = authorise(stack, patient, held["id"])
+    wait_until(lambda: status_of(clinician, held["id"]) == "authorized")
+    seen = patient.get(f"/api/v1/payment-requests/{held['id']}").json()
+    assert seen["status"] == "authorized" and seen["client_secret"] is None  # no paying twice
+    assert stack.mail.mailbox.messages == []  # no receipt for a hold
+
+    charged = capture(clinician, held["id"], amount=6550)
+    assert charged.status_code == 200, charged.text
+    assert (charged.json()["status"], charged.json()["amount_paid"]) == ("paid", 6550)
+    again = capture(clinician, held["id"], amount=6550)  # a retry changes nothing
+    assert (again.status_code, again.json()["amount_paid"]) == (200, 6550)
+    intent = stack.stripe.v1.payment_intents.retrieve(
+        intent_id, options={"stripe_account": clinic.account})
+    assert (intent.capture_method, intent.amount, intent.amount_received) == \
+        ("manual", 8000, 6550)
+    [receipt] = stack.mail.mailbox.wait_for(lambda m: m.subject.startswith("Your receipt"))
+    assert "$65.50" in receipt.text() and "$80.00" not in receipt.text()
+
+    refunded = clinician.post(f"/api/v1/payment-requests/{held['id']}/refunds",
+                              json={"amount": 1550, "reason": "requested_by_patient"})
+    assert refunded.status_code == 201, refunded.text
+    assert refunded.json()["refunds"]["remaining"] == 5000
+    too_much = clinician.post(f"/api/v1/payment-requests/{held['id']}/refunds",
+                              json={"amount": 5001, "reason": "requested_by_patient"})
+    assert too_much.status_code in (400, 409, 422), too_much.text
+    wait_until(lambda: refund_mails(stack))
+    assert status_of(clinician, held["id"]) == "partially_refunded"
+
+
+def test_what_a_hold_refuses(stack: Stack, clinic: Clinic, login: Login) -> None:
+    clinician = login("clinician", name="Dr Ada Grey", user="dr-ada")
+    patient = login("patient", name="Pat Doe")
+    held = hold(clinician, 5000)
+    not_yet = capture(clinician, held["id"])
+    assert not_yet.status_code == 409 and "authorised hold" in not_yet.json()["error"]["message"]
+    authorise(stack, patient, held["id"])
+    wait_until(lambda: status_of(clinician, held["id"]) == "authorized")
+    for body, code in (({"amount": 5001}, 400), ({"amount": 10}, 400),
+                       ({"amount": "20.00"}, 400)):
+        refused = capture(clinician, held["id"], **body)
+        assert refused.status_code == code, (body, refused.text)
+        assert refused.json()["error"]["code"] in ("invalid_request", "invalid_amount")
+    assert capture(patient, held["id"]).status_code == 403
+    assert status_of(clinician, held["id"]) == "authorized"  # nothing changed
+    assert capture(clinician, held["id"]).json()["amount_paid"] == 5000  # all of it
+    assert capture(clinician, held["id"], amount=4000).status_code == 409
+
+    charge_now = clinician.post("/api/v1/calls/call_1/payment-requests", json={
+        "amount": 2500, "currency": "usd", "description": "Consultation"}).json()
+    assert charge_now["capture"] == "automatic"
+    assert capture(clinician, charge_now["id"]).status_code == 409
+    bad = clinician.post("/api/v1/calls/call_1/payment-requests", json={
+        "amount": 2500, "description": "x", "capture": "later"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "capture"
+
+
+@pytest.mark.parametrize("stack_overrides", [{"reconcile_interval": 1}])
+def test_a_released_hold_and_one_left_past_its_time(stack: Stack, clinic: Clinic,
+                                                    login: Login) -> None:
+    clinician = login("clinician", name="Dr Ada Grey", user="dr-ada")
+    patient = login("patient", name="Pat Doe")
+    first, second = hold(clinician, 3000), hold(clinician, 4000)
+    for held in (first, second):
+        authorise(stack, patient, held["id"])
+        wait_until(lambda h=held: status_of(clinician, h["id"]) == "authorized")
+
+    released = clinician.post(f"/api/v1/payment-requests/{first['id']}/cancel")
+    assert released.status_code == 200 and released.json()["status"] == "cancelled"
+    assert capture(clinician, first["id"]).status_code == 409
+
+    # The clinic's limit is 24 h: the second hold was authorised a day and a bit ago.
+    async def age() -> None:
+        db = Database(stack.settings.database_url)
+        async with db.transaction() as tx:
+            row = await tx.get(PaymentRequest, second["id"])
+            assert row is not None
+            await tx.execute(update(PaymentRequest).where(PaymentRequest.id == row.id)
+                             .values(updated_at=row.updated_at.replace(
+                                 year=row.updated_at.year - 1)))
+        await db.close()
+    in_thread(age)
+    wait_until(lambda: status_of(clinician, second["id"]) == "expired")
+    history = clinician.get(f"/api/v1/payment-requests/{second['id']}").json()
+    assert history["status"] == "expired"
