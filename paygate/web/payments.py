@@ -80,6 +80,10 @@ class CallOptionsOut(BaseModel):
     pay_link_hours: int = Field(description="How long an emailed payment link stays valid.")
     ready: bool
     not_ready_reason: str | None
+    not_ready_code: str | None = Field(
+        None, description="Why not ready, for clients to word it: addon_not_enabled, "
+                          "stripe_account_not_linked, account_not_ready (Stripe does not "
+                          "accept charges on the clinic's account now).")
     description_max: int
     currencies: list[CurrencyOut]
     stripe_js_url: str
@@ -107,7 +111,7 @@ async def call_options(request: Request) -> Response:
     return json_response(CallOptionsOut(
         clinic_name=opts.clinic_name, default_currency=opts.default_currency,
         max_amount=opts.max_amount, pay_link_hours=opts.pay_link_hours, ready=opts.ready,
-        not_ready_reason=opts.not_ready_reason,
+        not_ready_reason=opts.not_ready_reason, not_ready_code=opts.not_ready_code,
         description_max=DESCRIPTION_MAX, stripe_js_url=rt.settings.stripe_js_url,
         currencies=[CurrencyOut(code=c, exponent=exponent(c), minimum=minimum_charge(c))
                     for c in sorted(SUPPORTED)]))
