@@ -15,6 +15,7 @@ from paygate.services.auth.sessions import SessionService
 from paygate.services.auth.tokens import TokenSigner
 from paygate.services.clinics.cases import CaseService
 from paygate.services.clinics.service import ClinicService
+from paygate.services.disputes.service import DisputeService
 from paygate.services.mail.outbox import Outbox
 from paygate.services.mail.undelivered import UndeliveredMail
 from paygate.services.pay_links.service import PayLinkService
@@ -78,6 +79,7 @@ class Runtime:
     refunds: RefundService
     pay_links: PayLinkService
     checkout_notices: CheckoutNotices
+    disputes: DisputeService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -99,6 +101,8 @@ class Runtime:
         clinics.register_webhooks(webhooks)
         refunds = RefundService(db, gateway, ledger, outbox)
         refunds.register_webhooks(webhooks)
+        disputes = DisputeService(db, gateway, outbox, settings.public_url)
+        disputes.register_webhooks(webhooks)
         sessions = SessionService(db, signer, settings.access_token_ttl,
                                   settings.admin_session_ttl)
         return cls(
@@ -112,7 +116,7 @@ class Runtime:
             undelivered=UndeliveredMail(db, outbox),
             refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox,
                                                       broadcast, settings.payment_request_ttl),
-            checkout_notices=CheckoutNotices(db, broadcast),
+            checkout_notices=CheckoutNotices(db, broadcast), disputes=disputes,
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:

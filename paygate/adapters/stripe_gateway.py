@@ -32,7 +32,14 @@ from paygate.domain.errors import (
     PaymentProviderError,
     PaymentProviderUnavailable,
 )
-from paygate.services.ports import AccountInfo, IntentInfo, RefundInfo, requirements_of
+from paygate.services.ports import (
+    AccountInfo,
+    DisputeInfo,
+    IntentInfo,
+    RefundInfo,
+    dispute_of,
+    requirements_of,
+)
 
 T = TypeVar("T")
 UNAVAILABLE = "Stripe is not answering, try again."
@@ -184,6 +191,11 @@ class StripeGateway:
             params, {"stripe_account": account_id, "idempotency_key": idempotency_key}))
         return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount),
                           currency=str(refund.currency), reason=refund.reason)
+
+    async def retrieve_dispute(self, account_id: str, dispute_id: str) -> DisputeInfo:
+        dispute = await self._call(self._client.v1.disputes.retrieve_async(
+            dispute_id, options={"stripe_account": account_id}))
+        return dispute_of(dispute)
 
     # -- Webhooks -----------------------------------------------------------------------
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:

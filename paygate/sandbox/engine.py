@@ -18,6 +18,7 @@ KIND_NAMES = {
     "refund": "refund",
     "event": "event",
     "balance_transaction": "balance transaction",
+    "dispute": "dispute",
     "account": "account",
     "webhook_endpoint": "webhook endpoint",
 }

@@ -65,6 +65,43 @@ class AccountInfo:
 
 
 @dataclass(frozen=True)
+class DisputeInfo:
+    """A dispute of a charge, as Stripe has it."""
+
+    id: str
+    status: str
+    reason: str
+    amount: int
+    currency: str
+    charge: str | None
+    payment_intent: str | None
+    evidence_due_by: int | None  # unix seconds
+    livemode: bool
+    created: int
+
+
+def dispute_of(obj: Any) -> DisputeInfo:
+    """A Dispute (SDK object or an event's plain JSON) as DisputeInfo."""
+    def get(node: Any, key: str) -> Any:
+        try:
+            return node[key]
+        except (KeyError, TypeError):
+            return None
+
+    def ref(value: Any) -> str | None:  # an id, or an expanded object's id
+        return value if isinstance(value, str) or value is None else get(value, "id")
+
+    due = get(get(obj, "evidence_details"), "due_by")
+    return DisputeInfo(
+        id=str(obj["id"]), status=str(get(obj, "status") or ""),
+        reason=str(get(obj, "reason") or "general"), amount=int(get(obj, "amount") or 0),
+        currency=str(get(obj, "currency") or ""), charge=ref(get(obj, "charge")),
+        payment_intent=ref(get(obj, "payment_intent")),
+        evidence_due_by=int(due) if due else None, livemode=bool(get(obj, "livemode")),
+        created=int(get(obj, "created") or 0))
+
+
+@dataclass(frozen=True)
 class IntentInfo:
     id: str
     status: str
@@ -115,6 +152,7 @@ class PaymentGateway(Protocol):
     async def create_refund(self, account_id: str, intent_id: str, *, amount: int | None,
                             reason: str | None, metadata: Mapping[str, str],
                             idempotency_key: str) -> RefundInfo: ...
+    async def retrieve_dispute(self, account_id: str, dispute_id: str) -> DisputeInfo: ...
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]: ...
     def authorize_url(self, state: str, redirect_uri: str) -> str: ...
     async def aclose(self) -> None: ...

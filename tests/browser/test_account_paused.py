@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.a11y.conftest import audit
 from tests.admin.conftest import Browser
 from tests.browser.conftest import Host, shot
 from tests.browser.test_in_call_flow import open_call, panel
@@ -40,6 +41,7 @@ def test_a_paused_account_shows_in_the_banner_and_in_the_clinicians_panel(
         expect(dashboard).to_have_attribute(
             "href", f"{stack.sandbox_url}/dashboard/accounts/{clinic.account}")
         shot(admin, "account-paused-banner")
+        audit(admin, "Client Payments with the account paused")
 
         doctor = open_call(contexts, stack, host, "clinician", open_panel=True)
         paused = panel(doctor).get_by_test_id("paused")
@@ -47,6 +49,7 @@ def test_a_paused_account_shows_in_the_banner_and_in_the_clinicians_panel(
         expect(paused).to_contain_text("Configure > Client Payments")
         expect(panel(doctor).get_by_role("button", name="Request Payment")).to_have_count(0)
         shot(doctor, "clinician-account-paused")
+        audit(doctor.frame(name="paygate-Clinician"), "the paused panel")
         for locale, words in (("fr", "Les paiements par carte sont suspendus"),
                               ("fa", "پرداخت با کارت برای این کلینیک متوقف شده است"),
                               ("bn", "কার্ডে পেমেন্ট স্থগিত")):

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from paygate.web.admin import (
     cases,
     client_payments,
+    disputes,
     home,
     onboarding,
     outbox,
@@ -19,4 +20,5 @@ from paygate.web.admin import (
 def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(),
             *onboarding.routes(), *cases.routes(),
-            *reports.routes(), *outbox.routes(), *refunds.routes()]
+            *reports.routes(), *outbox.routes(), *refunds.routes(),
+            *disputes.routes()]

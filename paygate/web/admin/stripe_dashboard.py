@@ -22,7 +22,6 @@ def dashboard_url(request: Request) -> DashboardUrl:
     def url(account_id: str, livemode: bool = False, page: str = "") -> str:
         if base == DEFAULT_STRIPE_API_BASE.rstrip("/"):
             return "https://dashboard.stripe.com/" + ("" if livemode else "test/") + page
-        anchor = f"#{page.rsplit('/', 1)[-1]}" if page else ""
-        return f"{base}/dashboard/accounts/{account_id}{anchor}"
+        return f"{base}/dashboard/accounts/{account_id}" + (f"/{page}" if page else "")
 
     return url
