@@ -23,6 +23,7 @@ from paygate.services.payments.checkout_notices import CheckoutNotices
 from paygate.services.payments.ledger import RequestLedger
 from paygate.services.payments.receipts import ReceiptWriter
 from paygate.services.payments.service import PaymentService
+from paygate.services.payouts.service import PayoutService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
 from paygate.services.refunds.service import RefundService
 from paygate.services.reports.service import ReportService
@@ -80,6 +81,7 @@ class Runtime:
     pay_links: PayLinkService
     checkout_notices: CheckoutNotices
     disputes: DisputeService
+    payouts: PayoutService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -103,6 +105,8 @@ class Runtime:
         refunds.register_webhooks(webhooks)
         disputes = DisputeService(db, gateway, outbox, settings.public_url)
         disputes.register_webhooks(webhooks)
+        payouts = PayoutService(db, gateway, outbox, settings.public_url)
+        payouts.register_webhooks(webhooks)
         sessions = SessionService(db, signer, settings.access_token_ttl,
                                   settings.admin_session_ttl)
         return cls(
@@ -117,6 +121,7 @@ class Runtime:
             refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox,
                                                       broadcast, settings.payment_request_ttl),
             checkout_notices=CheckoutNotices(db, broadcast), disputes=disputes,
+            payouts=payouts,
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:

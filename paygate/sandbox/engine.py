@@ -19,6 +19,7 @@ KIND_NAMES = {
     "event": "event",
     "balance_transaction": "balance transaction",
     "dispute": "dispute",
+    "payout": "payout",
     "account": "account",
     "webhook_endpoint": "webhook endpoint",
 }

@@ -18,6 +18,7 @@ from paygate.sandbox.config import FAULTS
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.errors import StripeError
 from paygate.sandbox.resources.accounts import set_enabled
+from paygate.sandbox.resources.payouts import pay_out
 from paygate.sandbox.webhooks import Dispatcher
 
 
@@ -105,3 +106,16 @@ async def expire_account_link(request: Request) -> Response:
     link["expires_at"] = 0
     sb.dirty = True
     return JSONResponse({"expired": True})
+
+
+async def account_payouts(request: Request) -> Response:
+    """Pay out what the account's balance holds now (Stripe's automatic payout, on demand):
+    {} pays, {"fail": true} makes payouts the bank returns."""
+    sb, _, _ = _parts(request)
+    acct = sb.store.find(request.path_params["acct"])
+    if acct is None or acct.get("object") != "account":
+        return JSONResponse({"error": {"type": "invalid_request_error",
+                                       "message": "No such account"}}, 404)
+    body = json.loads(await request.body() or b"{}")
+    made = pay_out(sb, acct["id"], fail=bool(body.get("fail")))
+    return JSONResponse({"object": "list", "data": made})

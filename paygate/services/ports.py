@@ -102,6 +102,37 @@ def dispute_of(obj: Any) -> DisputeInfo:
 
 
 @dataclass(frozen=True)
+class PayoutInfo:
+    id: str
+    amount: int
+    currency: str
+    status: str        # paid, pending, in_transit, canceled, failed
+    arrival_date: int  # unix seconds
+    created: int
+    automatic: bool
+    livemode: bool
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    """A balance transaction, with the PaymentIntent its source belongs to (if any)."""
+
+    id: str
+    type: str          # charge, refund, adjustment (disputes), payout, stripe_fee, ...
+    reporting_category: str
+    amount: int
+    fee: int
+    net: int
+    currency: str
+    source: str | None
+    payment_intent: str | None
+    description: str | None
+    created: int
+
+
+@dataclass(frozen=True)
 class IntentInfo:
     id: str
     status: str
@@ -153,6 +184,9 @@ class PaymentGateway(Protocol):
                             reason: str | None, metadata: Mapping[str, str],
                             idempotency_key: str) -> RefundInfo: ...
     async def retrieve_dispute(self, account_id: str, dispute_id: str) -> DisputeInfo: ...
+    async def list_payouts(self, account_id: str, limit: int) -> list[PayoutInfo]: ...
+    async def retrieve_payout(self, account_id: str, payout_id: str) -> PayoutInfo: ...
+    async def payout_lines(self, account_id: str, payout_id: str) -> list[BalanceLine]: ...
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]: ...
     def authorize_url(self, state: str, redirect_uri: str) -> str: ...
     async def aclose(self) -> None: ...

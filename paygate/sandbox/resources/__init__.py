@@ -51,11 +51,13 @@ class Endpoints:
             events,
             payment_intents,
             payment_methods,
+            payouts,
             refunds,
         )
 
         return cls(endpoint for module in (accounts, charges, disputes, events,
-                                           payment_intents, payment_methods, refunds)
+                                           payment_intents, payment_methods, payouts,
+                                           refunds)
                    for endpoint in module.endpoints())
 
     def __iter__(self) -> Iterator[Endpoint]:

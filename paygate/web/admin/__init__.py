@@ -11,6 +11,7 @@ from paygate.web.admin import (
     home,
     onboarding,
     outbox,
+    payouts,
     refunds,
     reports,
     session,
@@ -21,4 +22,4 @@ def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(),
             *onboarding.routes(), *cases.routes(),
             *reports.routes(), *outbox.routes(), *refunds.routes(),
-            *disputes.routes()]
+            *disputes.routes(), *payouts.routes()]
