@@ -17,6 +17,7 @@ from paygate.services.auth.sessions import SessionService
 from paygate.services.auth.tokens import TokenSigner
 from paygate.services.clinics.cases import CaseService
 from paygate.services.clinics.service import ClinicService
+from paygate.services.disputes.service import DisputeService
 from paygate.services.host_events.relay import HostEventRelay
 from paygate.services.mail.outbox import Outbox
 from paygate.services.mail.undelivered import UndeliveredMail
@@ -25,6 +26,7 @@ from paygate.services.payments.checkout_notices import CheckoutNotices
 from paygate.services.payments.ledger import RequestLedger
 from paygate.services.payments.receipts import ReceiptWriter
 from paygate.services.payments.service import PaymentService
+from paygate.services.payouts.service import PayoutService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
 from paygate.services.refunds.service import RefundService
 from paygate.services.reports.service import ReportService
@@ -84,6 +86,8 @@ class Runtime:
     refunds: RefundService
     pay_links: PayLinkService
     checkout_notices: CheckoutNotices
+    disputes: DisputeService
+    payouts: PayoutService
     host_events: HostEventRelay | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -107,6 +111,10 @@ class Runtime:
         clinics.register_webhooks(webhooks)
         refunds = RefundService(db, gateway, ledger, outbox)
         refunds.register_webhooks(webhooks)
+        disputes = DisputeService(db, gateway, outbox, settings.public_url)
+        disputes.register_webhooks(webhooks)
+        payouts = PayoutService(db, gateway, outbox, settings.public_url)
+        payouts.register_webhooks(webhooks)
         launch = LaunchTokens.from_settings(signer, settings)
         sessions = SessionService(db, signer, launch, settings.access_token_ttl,
                                   settings.admin_session_ttl)
@@ -125,6 +133,7 @@ class Runtime:
             checkout_notices=CheckoutNotices(db, broadcast),
             host_events=HostEventRelay(db, settings.events_url, settings.events_secrets)
             if settings.events_url else None,
+            disputes=disputes, payouts=payouts,
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:

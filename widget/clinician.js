@@ -78,6 +78,14 @@ export class ClinicianView {
 
   notReady() {
     if (this.options.ready) return null;
+    if (this.options.not_ready_code === "account_not_ready") {
+      // Stripe paused the clinic's account: said in the panel's language, not the server's.
+      return h("div", {class: "pg-notice pg-notice-warn", role: "status",
+        "data-testid": "paused"},
+        h("strong", {}, t("Card payments are paused for this clinic")),
+        h("p", {}, t("Stripe needs more details about the clinic's account. A clinic " +
+          "admin can see what in Configure > Client Payments.")));
+    }
     return h("div", {class: "pg-notice pg-notice-warn", role: "status"},
       this.options.not_ready_reason);
   }

@@ -37,6 +37,8 @@
  * @property {number} pay_link_hours
  * @property {boolean} ready
  * @property {string | null} not_ready_reason
+ * @property {string | null} [not_ready_code] "account_not_ready" while Stripe does not
+ *   accept charges on the clinic's account
  * @property {number} description_max
  * @property {{code: string, exponent: number, minimum: number}[]} currencies
  * @property {string} stripe_js_url

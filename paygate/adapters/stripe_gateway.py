@@ -24,6 +24,12 @@ from stripe.params import (
     RefundCreateParams,
 )
 
+from paygate.adapters.stripe_objects import (
+    account_info,
+    balance_line,
+    intent_info,
+    payout_info,
+)
 from paygate.domain.errors import (
     AccountNotLinked,
     IntentStateRefused,
@@ -32,10 +38,19 @@ from paygate.domain.errors import (
     PaymentProviderError,
     PaymentProviderUnavailable,
 )
-from paygate.services.ports import AccountInfo, IntentInfo, RefundInfo, requirements_of
+from paygate.services.ports import (
+    AccountInfo,
+    BalanceLine,
+    DisputeInfo,
+    IntentInfo,
+    PayoutInfo,
+    RefundInfo,
+    dispute_of,
+)
 
 T = TypeVar("T")
 UNAVAILABLE = "Stripe is not answering, try again."
+MAX_PAYOUT_LINES = 5000
 
 
 Observer = Callable[[str, str, int | None], None]  # method, url, status (None: no answer)
@@ -217,6 +232,35 @@ class StripeGateway:
         return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount),
                           currency=str(refund.currency), reason=refund.reason)
 
+    async def retrieve_dispute(self, account_id: str, dispute_id: str) -> DisputeInfo:
+        dispute = await self._call(self._client.v1.disputes.retrieve_async(
+            dispute_id, options={"stripe_account": account_id}))
+        return dispute_of(dispute)
+
+    async def list_payouts(self, account_id: str, limit: int) -> list[PayoutInfo]:
+        page = await self._call(self._client.v1.payouts.list_async(
+            {"limit": min(limit, 100)}, {"stripe_account": account_id}))
+        return [payout_info(p) for p in page.data]
+
+    async def retrieve_payout(self, account_id: str, payout_id: str) -> PayoutInfo:
+        return payout_info(await self._call(self._client.v1.payouts.retrieve_async(
+            payout_id, options={"stripe_account": account_id})))
+
+    async def payout_lines(self, account_id: str, payout_id: str) -> list[BalanceLine]:
+        """Every balance transaction of an automatic payout, with its source expanded to
+        find the PaymentIntent (charges, refunds and disputes carry one)."""
+        lines: list[BalanceLine] = []
+        params: dict[str, Any] = {"payout": payout_id, "limit": 100,
+                                  "expand": ["data.source"]}
+        while len(lines) < MAX_PAYOUT_LINES:
+            page = await self._call(self._client.v1.balance_transactions.list_async(
+                params, {"stripe_account": account_id}))  # type: ignore[arg-type]
+            lines += [balance_line(t) for t in page.data]
+            if not page.has_more or not page.data:
+                break
+            params["starting_after"] = page.data[-1].id
+        return lines
+
     # -- Webhooks -----------------------------------------------------------------------
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
         """Check the Stripe-Signature against every configured secret (rotation)."""
@@ -252,61 +296,3 @@ def _refuse_future_timestamp(signature: str, tolerance: int) -> None:
                 return
             raise InvalidInput("The webhook timestamp is outside the tolerance.")
     raise InvalidInput("The Stripe-Signature header has no timestamp.")
-
-
-def _get(obj: Any, key: str) -> Any:
-    try:
-        return obj[key]
-    except (KeyError, TypeError):
-        return None
-
-
-def _plain(metadata: Any) -> dict[str, str]:
-    """A StripeObject is not a Mapping in stripe>=12: convert through to_dict()."""
-    if not metadata:
-        return {}
-    items = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
-    return {str(k): str(v) for k, v in items.items()}
-
-
-def account_info(acct: Any) -> AccountInfo:
-    profile = _get(acct, "business_profile")
-    settings = _get(acct, "settings")
-    dashboard = _get(settings, "dashboard") if settings else None
-    name = (_get(dashboard, "display_name") if dashboard else None) or (
-        _get(profile, "name") if profile else None)
-    return AccountInfo(
-        id=str(acct["id"]), name=name, email=_get(acct, "email"),
-        country=_get(acct, "country"), default_currency=_get(acct, "default_currency"),
-        charges_enabled=bool(_get(acct, "charges_enabled")),
-        payouts_enabled=bool(_get(acct, "payouts_enabled")),
-        livemode=bool(_get(acct, "livemode")),
-        **requirements_of(acct),
-    )
-
-
-
-def intent_info(intent: Any) -> IntentInfo:
-    brand = last4 = None
-    method = _get(intent, "payment_method")
-    card = _get(method, "card") if method is not None and not isinstance(method, str) else None
-    charge = _get(intent, "latest_charge")
-    if card is None and charge is not None and not isinstance(charge, str):
-        details = _get(charge, "payment_method_details")
-        card = _get(details, "card") if details else None
-    if card is not None:
-        brand, last4 = _get(card, "brand"), _get(card, "last4")
-    error = _get(intent, "last_payment_error")
-    amount_refunded = 0
-    if charge is not None and not isinstance(charge, str):
-        amount_refunded = int(_get(charge, "amount_refunded") or 0)
-    metadata = _get(intent, "metadata")
-    return IntentInfo(
-        id=str(intent["id"]), status=str(intent["status"]), amount=int(intent["amount"]),
-        currency=str(intent["currency"]), client_secret=_get(intent, "client_secret"),
-        amount_received=int(_get(intent, "amount_received") or 0),
-        amount_refunded=amount_refunded, card_brand=brand, card_last4=last4,
-        failure_message=_get(error, "message") if error else None,
-        latest_charge=charge if isinstance(charge, str) else _get(charge, "id"),
-        metadata=_plain(metadata), created=int(_get(intent, "created") or 0),
-    )

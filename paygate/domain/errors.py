@@ -91,6 +91,12 @@ class AccountNotLinked(Conflict):
     code = "stripe_account_not_linked"
 
 
+class AccountNotReady(Conflict):
+    """The clinic's Stripe account is linked but Stripe does not accept charges on it."""
+
+    code = "account_not_ready"
+
+
 class PaymentProviderError(DomainError):
     """Stripe refused or failed; message is safe to show to a clinician."""
 

@@ -14,7 +14,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from paygate.sandbox import browser, dashboard, oauth, onboarding, params, testing
+from paygate.sandbox import (
+    browser,
+    dashboard,
+    dashboard_disputes,
+    oauth,
+    onboarding,
+    params,
+    testing,
+)
 from paygate.sandbox.api import Api
 from paygate.sandbox.config import SandboxConfig
 from paygate.sandbox.engine import Sandbox
@@ -111,12 +119,15 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         Route("/", home),
         Route("/dashboard", dashboard.index),
         Route("/dashboard/accounts/{acct}", dashboard.account),
+        Route("/dashboard/accounts/{acct}/disputes/{dp}", dashboard_disputes.dispute_page,
+              methods=["GET", "POST"]),
         Route("/dashboard/receipts/{charge}", dashboard.receipt),
         Route("/favicon.ico", browser.favicon),
         # TEST-ONLY controls (see testing.py)
         Route("/_sandbox/faults", testing.faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/webhooks/redeliver", testing.redeliver, methods=["POST"]),
         Route("/_sandbox/accounts/{acct}", testing.account_flags, methods=["POST"]),
+        Route("/_sandbox/accounts/{acct}/payouts", testing.account_payouts, methods=["POST"]),
         Route("/_sandbox/account_links/{token}/expire", testing.expire_account_link,
               methods=["POST"]),
     ]

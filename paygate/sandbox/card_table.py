@@ -80,6 +80,9 @@ class Card:
     cvc_check: str | None = None           # "fail" when a CVC is given
     line1_check: str | None = None         # when an address line 1 is given
     postal_check: str | None = None        # when a postal code is given
+    # after the charge succeeds a dispute opens: "fraudulent", "product_not_received"
+    # (chargebacks) or "inquiry" (disputes.py)
+    dispute: str | None = None
 
 
 def _c(name: str, number: str, *pm_ids: str, **kw: object) -> Card:
@@ -148,6 +151,12 @@ CARDS: tuple[Card, ...] = (
        postal_check="fail"),
     _c("avsUnchecked", "4000000000000044", "pm_card_avsUnchecked", line1_check="unavailable",
        postal_check="unavailable"),
+    # disputes: the charge succeeds, then the cardholder's bank disputes it
+    _c("createDispute", "4000000000000259", "pm_card_createDispute", dispute="fraudulent"),
+    _c("createDisputeProductNotReceived", "4000000000002685",
+       "pm_card_createDisputeProductNotReceived", dispute="product_not_received"),
+    _c("createDisputeInquiry", "4000000000001976", "pm_card_createDisputeInquiry",
+       dispute="inquiry"),
     # authentication and setup
     _c("authenticationRequiredOnSetup", "4000002500003155",
        "pm_card_authenticationRequiredOnSetup", three_d_secure="required"),

@@ -78,6 +78,7 @@ async def account(request: Request) -> Response:
         charges=charges_state(acct), metadata=metadata_text,
         payments=sb.store.scan("payment_intent", acct_id)[:ROWS],
         refunds=sb.store.scan("refund", acct_id)[:ROWS], events=events, attempts=attempts,
+        disputes=sb.store.scan("dispute", acct_id)[:ROWS],
     )
 
 

@@ -18,6 +18,8 @@ KIND_NAMES = {
     "refund": "refund",
     "event": "event",
     "balance_transaction": "balance transaction",
+    "dispute": "dispute",
+    "payout": "payout",
     "account": "account",
     "webhook_endpoint": "webhook endpoint",
 }

@@ -12,10 +12,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from paygate.sandbox.account_states import set_state
 from paygate.sandbox.api import Api, ApiFault
 from paygate.sandbox.config import FAULTS
 from paygate.sandbox.engine import Sandbox
+from paygate.sandbox.errors import StripeError
 from paygate.sandbox.resources.accounts import set_enabled
+from paygate.sandbox.resources.payouts import pay_out
 from paygate.sandbox.webhooks import Dispatcher
 
 
@@ -81,7 +84,8 @@ async def redeliver(request: Request) -> Response:
 
 
 async def account_flags(request: Request) -> Response:
-    """Flip a connected account's onboarding state: {"charges_enabled": false}."""
+    """Flip a connected account's onboarding state: {"charges_enabled": false}; or put it
+    in a health state: {"state": "verification_due" | "paused" | "enabled"}."""
     sb, _, _ = _parts(request)
     acct = sb.store.find(request.path_params["acct"])
     if acct is None or acct.get("object") != "account":
@@ -90,6 +94,11 @@ async def account_flags(request: Request) -> Response:
     body = json.loads(await request.body() or b"{}")
     if "charges_enabled" in body:
         set_enabled(sb, acct, bool(body["charges_enabled"]), None)
+    if "state" in body:
+        try:
+            set_state(sb, acct, str(body["state"]))
+        except StripeError as exc:
+            return JSONResponse({"error": exc.body()}, exc.status)
     sb.dirty = True
     return JSONResponse(acct)
 
@@ -104,3 +113,16 @@ async def expire_account_link(request: Request) -> Response:
     link["expires_at"] = 0
     sb.dirty = True
     return JSONResponse({"expired": True})
+
+
+async def account_payouts(request: Request) -> Response:
+    """Pay out what the account's balance holds now (Stripe's automatic payout, on demand):
+    {} pays, {"fail": true} makes payouts the bank returns."""
+    sb, _, _ = _parts(request)
+    acct = sb.store.find(request.path_params["acct"])
+    if acct is None or acct.get("object") != "account":
+        return JSONResponse({"error": {"type": "invalid_request_error",
+                                       "message": "No such account"}}, 404)
+    body = json.loads(await request.body() or b"{}")
+    made = pay_out(sb, acct["id"], fail=bool(body.get("fail")))
+    return JSONResponse({"object": "list", "data": made})

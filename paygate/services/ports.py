@@ -65,6 +65,74 @@ class AccountInfo:
 
 
 @dataclass(frozen=True)
+class DisputeInfo:
+    """A dispute of a charge, as Stripe has it."""
+
+    id: str
+    status: str
+    reason: str
+    amount: int
+    currency: str
+    charge: str | None
+    payment_intent: str | None
+    evidence_due_by: int | None  # unix seconds
+    livemode: bool
+    created: int
+
+
+def dispute_of(obj: Any) -> DisputeInfo:
+    """A Dispute (SDK object or an event's plain JSON) as DisputeInfo."""
+    def get(node: Any, key: str) -> Any:
+        try:
+            return node[key]
+        except (KeyError, TypeError):
+            return None
+
+    def ref(value: Any) -> str | None:  # an id, or an expanded object's id
+        return value if isinstance(value, str) or value is None else get(value, "id")
+
+    due = get(get(obj, "evidence_details"), "due_by")
+    return DisputeInfo(
+        id=str(obj["id"]), status=str(get(obj, "status") or ""),
+        reason=str(get(obj, "reason") or "general"), amount=int(get(obj, "amount") or 0),
+        currency=str(get(obj, "currency") or ""), charge=ref(get(obj, "charge")),
+        payment_intent=ref(get(obj, "payment_intent")),
+        evidence_due_by=int(due) if due else None, livemode=bool(get(obj, "livemode")),
+        created=int(get(obj, "created") or 0))
+
+
+@dataclass(frozen=True)
+class PayoutInfo:
+    id: str
+    amount: int
+    currency: str
+    status: str        # paid, pending, in_transit, canceled, failed
+    arrival_date: int  # unix seconds
+    created: int
+    automatic: bool
+    livemode: bool
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    """A balance transaction, with the PaymentIntent its source belongs to (if any)."""
+
+    id: str
+    type: str          # charge, refund, adjustment (disputes), payout, stripe_fee, ...
+    reporting_category: str
+    amount: int
+    fee: int
+    net: int
+    currency: str
+    source: str | None
+    payment_intent: str | None
+    description: str | None
+    created: int
+
+
+@dataclass(frozen=True)
 class IntentInfo:
     id: str
     status: str
@@ -117,6 +185,10 @@ class PaymentGateway(Protocol):
     async def create_refund(self, account_id: str, intent_id: str, *, amount: int | None,
                             reason: str | None, metadata: Mapping[str, str],
                             idempotency_key: str) -> RefundInfo: ...
+    async def retrieve_dispute(self, account_id: str, dispute_id: str) -> DisputeInfo: ...
+    async def list_payouts(self, account_id: str, limit: int) -> list[PayoutInfo]: ...
+    async def retrieve_payout(self, account_id: str, payout_id: str) -> PayoutInfo: ...
+    async def payout_lines(self, account_id: str, payout_id: str) -> list[BalanceLine]: ...
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]: ...
     def authorize_url(self, state: str, redirect_uri: str) -> str: ...
     async def aclose(self) -> None: ...

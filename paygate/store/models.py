@@ -98,6 +98,9 @@ class StripeAccountLink(Base):
     # Unix time of the Stripe state last stored (event `created`, or the read): an older
     # account.updated arriving late changes nothing.
     observed_at: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # When Stripe stopped accepting charges on the account after it had accepted them (its
+    # admins are emailed once per such pause); cleared when charges are enabled again.
+    paused_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class PaymentRequest(Base):
@@ -330,3 +333,40 @@ class HostEventDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class AdminContact(Base):
+    """An admin paygate has seen sign in for a clinic (clinic_id "" for an org admin): whom
+    to email about the clinic's account and disputes."""
+
+    __tablename__ = "admin_contacts"
+    org_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    seen_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Dispute(Base):
+    """A dispute of a paid request's charge, as Stripe last said (id: Stripe's dp_)."""
+
+    __tablename__ = "disputes"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payment_request_id: Mapped[str] = mapped_column(
+        ForeignKey("payment_requests.id"), index=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), index=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    charge_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    evidence_due_by: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    # `created` of the event (or 0 for a read) whose state is kept: older ones change nothing
+    observed_at: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from paygate import i18n
 from paygate.domain.money import SUPPORTED, exponent, minimum_charge
+from paygate.domain.principals import Role
 from paygate.services.payments.service import DESCRIPTION_MAX, RequestDetail
 from paygate.services.payments.views import RequestView
 from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
@@ -59,6 +60,15 @@ class ReceiptEmail(RequestModel):
                     "locale, else Accept-Language, else English.")
 
 
+class DisputeOut(BaseModel):
+    status: str = Field(description="Stripe's: needs_response, under_review, won, lost; "
+                                    "warning_needs_response, warning_under_review, "
+                                    "warning_closed for an inquiry.")
+    reason: str = Field(description="Stripe's reason, e.g. fraudulent, product_not_received.")
+    amount: int = Field(description="Minor units disputed (of the request's currency).")
+    evidence_due_by: str | None = Field(description="ISO time the clinic must respond by.")
+
+
 class PaymentRequestOut(RequestView):
     """A payment request over the API: the call's view of it, and what only its patient
     (or the clinician who made it) may read."""
@@ -70,6 +80,8 @@ class PaymentRequestOut(RequestView):
         "For the call's patient while the request is payable: what Stripe.js needs."))
     publishable_key: str | None = None
     stripe_account: str | None = None
+    dispute: DisputeOut | None = Field(default=None, description=(
+        "The latest dispute of the payment's charge (for the clinic's side), else null."))
 
 
 class PaymentRequestList(BaseModel):
@@ -89,6 +101,10 @@ class CallOptionsOut(BaseModel):
     pay_link_hours: int = Field(description="How long an emailed payment link stays valid.")
     ready: bool
     not_ready_reason: str | None
+    not_ready_code: str | None = Field(
+        None, description="Why not ready, for clients to word it: addon_not_enabled, "
+                          "stripe_account_not_linked, account_not_ready (Stripe does not "
+                          "accept charges on the clinic's account now).")
     description_max: int
     currencies: list[CurrencyOut]
     stripe_js_url: str
@@ -106,8 +122,21 @@ def request_out(view: RequestView, detail: RequestDetail | None = None) -> Payme
     return out
 
 
-def _detail_out(detail: RequestDetail) -> PaymentRequestOut:
-    return request_out(detail.view, detail)
+async def _with_disputes(request: Request, outs: list[PaymentRequestOut]
+                         ) -> list[PaymentRequestOut]:
+    """Fill in each paid request's dispute (never for the patient: it is the clinic's)."""
+    if api_principal(request).role is Role.PATIENT:
+        return outs
+    found = await runtime(request).disputes.latest_for(
+        [o.id for o in outs if o.paid_at is not None])
+    for out in outs:
+        if out.id in found:
+            out.dispute = DisputeOut(**found[out.id].api())
+    return outs
+
+
+async def _detail_out(request: Request, detail: RequestDetail) -> PaymentRequestOut:
+    return (await _with_disputes(request, [request_out(detail.view, detail)]))[0]
 
 
 async def call_options(request: Request) -> Response:
@@ -116,7 +145,7 @@ async def call_options(request: Request) -> Response:
     return json_response(CallOptionsOut(
         clinic_name=opts.clinic_name, default_currency=opts.default_currency,
         max_amount=opts.max_amount, pay_link_hours=opts.pay_link_hours, ready=opts.ready,
-        not_ready_reason=opts.not_ready_reason,
+        not_ready_reason=opts.not_ready_reason, not_ready_code=opts.not_ready_code,
         description_max=DESCRIPTION_MAX, stripe_js_url=rt.settings.stripe_js_url,
         currencies=[CurrencyOut(code=c, exponent=exponent(c), minimum=minimum_charge(c))
                     for c in sorted(SUPPORTED)]))
@@ -143,13 +172,14 @@ async def capture_request(request: Request) -> Response:
 async def list_requests(request: Request) -> Response:
     views = await runtime(request).payments.list_for_call(api_principal(request),
                                                           request.path_params["call_id"])
-    return json_response(PaymentRequestList(requests=[request_out(v) for v in views]))
+    outs = await _with_disputes(request, [request_out(v) for v in views])
+    return json_response(PaymentRequestList(requests=outs))
 
 
 async def get_request(request: Request) -> Response:
     detail = await runtime(request).payments.get(api_principal(request),
                                                  request.path_params["request_id"])
-    return json_response(_detail_out(detail))
+    return json_response(await _detail_out(request, detail))
 
 
 async def cancel_request(request: Request) -> Response:
@@ -165,13 +195,13 @@ async def set_receipt(request: Request) -> Response:
                             accept=request.headers.get("accept-language"))
     detail = await runtime(request).payments.set_receipt_email(
         principal, request.path_params["request_id"], body.email, locale)
-    return json_response(_detail_out(detail))
+    return json_response(await _detail_out(request, detail))
 
 
 async def refresh_request(request: Request) -> Response:
     detail = await runtime(request).payments.refresh(api_principal(request),
                                                      request.path_params["request_id"])
-    return json_response(_detail_out(detail))
+    return json_response(await _detail_out(request, detail))
 
 
 def routes() -> list[ApiRoute]:

@@ -47,14 +47,17 @@ class Endpoints:
         from paygate.sandbox.resources import (
             accounts,
             charges,
+            disputes,
             events,
             payment_intents,
             payment_methods,
+            payouts,
             refunds,
         )
 
-        return cls(endpoint for module in (accounts, charges, events, payment_intents,
-                                           payment_methods, refunds)
+        return cls(endpoint for module in (accounts, charges, disputes, events,
+                                           payment_intents, payment_methods, payouts,
+                                           refunds)
                    for endpoint in module.endpoints())
 
     def __iter__(self) -> Iterator[Endpoint]:

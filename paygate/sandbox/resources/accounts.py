@@ -25,7 +25,7 @@ ONBOARDING_DUE = [
 ]
 
 
-def _requirements(due: list[str]) -> JSON:
+def requirements_for(due: list[str]) -> JSON:
     return {
         "alternatives": [], "current_deadline": None, "currently_due": list(due),
         "disabled_reason": "requirements.past_due" if due else None, "errors": [],
@@ -68,10 +68,10 @@ def new_account(
         "email": email,
         "external_accounts": {"object": "list", "data": [], "has_more": False,
                               "url": f"/v1/accounts/{acct_id}/external_accounts"},
-        "future_requirements": _requirements([]),
+        "future_requirements": requirements_for([]),
         "metadata": {},
         "payouts_enabled": enabled,
-        "requirements": _requirements(due),
+        "requirements": requirements_for(due),
         "settings": {
             "bacs_debit_payments": {"display_name": None, "service_user_number": None},
             "branding": {"icon": None, "logo": None, "primary_color": None,
@@ -103,7 +103,7 @@ def set_enabled(sb: Sandbox, acct: JSON, enabled: bool, ctx: Ctx | None) -> None
     acct["charges_enabled"] = acct["payouts_enabled"] = acct["details_submitted"] = enabled
     state = "active" if enabled else "inactive"
     acct["capabilities"] = {"card_payments": state, "transfers": state}
-    acct["requirements"] = _requirements([] if enabled else ONBOARDING_DUE)
+    acct["requirements"] = requirements_for([] if enabled else ONBOARDING_DUE)
     if enabled and acct["tos_acceptance"]["date"] is None:
         acct["tos_acceptance"]["date"] = now()
     if before != acct:

@@ -173,12 +173,28 @@ def list_(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
                      ctx.account)
 
 
+def paid_out(sb: Sandbox, acct: str) -> dict[str, str]:
+    """Balance transaction id -> the automatic payout (po_) that holds it (payouts.py)."""
+    held: dict[str, str] = sb.store.private.setdefault("payouts:" + acct, {})
+    return held
+
+
+def in_payout(sb: Sandbox, acct: str, payout_id: str) -> set[str]:
+    """The balance transactions an automatic payout holds (its own included)."""
+    return {txn for txn, po in paid_out(sb, acct).items() if po == payout_id}
+
+
 def retrieve_txn(sb: Sandbox, ctx: Ctx, params: JSON, txn_id: str) -> JSON:
     return sb.respond(ctx, sb.get(ctx, "balance_transaction", txn_id), params)
 
 
 def list_txn(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     rows = sb.store.scan("balance_transaction", ctx.account)
+    if params.get("payout"):
+        held = in_payout(sb, ctx.account, params["payout"])
+        if not held and sb.store.get(params["payout"], ctx.account, "payout") is None:
+            sb.get(ctx, "payout", params["payout"], "payout")  # Stripe's resource_missing
+        rows = [r for r in rows if r["id"] in held]
     if params.get("source"):
         rows = [r for r in rows if r["source"] == params["source"]]
     if params.get("type"):

@@ -27,7 +27,7 @@ from paygate.sandbox.currencies import (
 )
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import DOC_BASE, StripeError, invalid_request, unexpected_state
-from paygate.sandbox.resources import Endpoint, charges, payment_methods, route
+from paygate.sandbox.resources import Endpoint, charges, disputes, payment_methods, route
 from paygate.sandbox.resources.method_types import asked_types, method_types
 from paygate.sandbox.state import JSON, new_id, now, rand
 
@@ -270,6 +270,7 @@ def _attempt(sb: Sandbox, ctx: Ctx | None, pi: JSON, pm: JSON, owner: str,
         pi["status"] = "succeeded"
         pi["amount_received"] = pi["amount"]
         sb.emit("payment_intent.succeeded", pi, owner, ctx)
+        disputes.open_if_test_card(sb, charge, card, owner)
 
 
 def _ctx_for(sb: Sandbox, ctx: Ctx | None) -> Ctx:
@@ -432,6 +433,8 @@ def capture(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     sb.emit("charge.captured", charge, owner, ctx)
     pi.update(status="succeeded", amount_received=amount, amount_capturable=0)
     sb.emit("payment_intent.succeeded", pi, owner, ctx)
+    disputes.open_if_test_card(sb, charge, _card_of(sb, sb.store.objects[pi["payment_method"]]),
+                               owner)
     return sb.respond(ctx, pi, params)
 
 

@@ -31,9 +31,11 @@ from paygate.domain.money import normalize_currency
 from paygate.domain.principals import Principal, Role
 from paygate.domain.time_zones import is_zone
 from paygate.services.auth.tokens import STATE_SALT, TokenSigner
+from paygate.services.clinics.account_health import AccountHealth
 from paygate.services.clinics.onboarding import Onboarding
 from paygate.services.clinics.ownership import ensure_clinic, ensure_org
 from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
+from paygate.services.mail.contacts import remember_admin
 from paygate.services.mail.outbox import Outbox
 from paygate.services.payments.service import PaymentService
 from paygate.services.ports import PaymentGateway
@@ -100,7 +102,8 @@ class ClinicService:
         self._outbox = outbox
         self._settings = settings
         self._payments = payments
-        self._links = StripeLinks(db, gateway, payments)
+        self._links = StripeLinks(db, gateway, payments,
+                                  AccountHealth(outbox, settings.public_url))
         self.onboarding = Onboarding(db, self._links, self.clinic)
         self._state = TokenSigner(settings.secret_key).serializer(STATE_SALT)
 
@@ -117,6 +120,7 @@ class ClinicService:
             await ensure_org(tx, who.org_id)
             if who.role is Role.CLINIC_ADMIN and who.clinic_id:
                 await ensure_clinic(tx, who.org_id, who.clinic_id, None, vouched=True)
+            await remember_admin(tx, who)  # whom to email about the clinic's money
 
     async def clinics_for(self, who: Principal) -> list[ClinicRow]:
         query = select(Clinic).order_by(Clinic.org_id, Clinic.name, Clinic.id)

@@ -23,6 +23,7 @@ from paygate.domain.errors import (
 from paygate.domain.principals import Principal
 from paygate.domain.time_zones import zone_for_country
 from paygate.logs import log_event
+from paygate.services.clinics.account_health import AccountHealth
 from paygate.services.payments.service import PaymentService
 from paygate.services.ports import AccountInfo, PaymentGateway, configured, requirements_of
 from paygate.services.webhooks.inbox import WebhookService
@@ -36,10 +37,11 @@ REPLACED, REMOVED, REVOKED = "replaced", "removed", "revoked_in_stripe"
 
 class StripeLinks:
     def __init__(self, db: Database, gateway: PaymentGateway | None,
-                 payments: PaymentService) -> None:
+                 payments: PaymentService, health: AccountHealth) -> None:
         self._db = db
         self._gateway = gateway
         self._payments = payments
+        self._health = health
 
     def register_webhooks(self, webhooks: WebhookService) -> None:
         webhooks.register("account.updated", self._on_account_updated)
@@ -133,17 +135,23 @@ class StripeLinks:
     async def _store(self, info: AccountInfo, observed_at: int, *, fresh: bool) -> int:
         """Keep Stripe's word on the account on its active links. A fresh read is the
         account as it is now; an event's payload (`fresh` False) is kept only when no
-        later event (by `created`) was applied, so a late, reordered one changes nothing."""
+        later event (by `created`) was applied, so a late, reordered one changes nothing.
+        Locked, so two events at once see one pause start (and email about it once)."""
+        told = False
         async with self._db.transaction() as tx:
             links = (await tx.scalars(select(StripeAccountLink).where(
                 StripeAccountLink.account_id == info.id,
-                StripeAccountLink.active.is_(True)))).all()
+                StripeAccountLink.active.is_(True)).with_for_update())).all()
             for link in links:
                 if not fresh and link.observed_at > observed_at:
                     continue
                 link.observed_at = max(link.observed_at, observed_at)
+                was_enabled = link.charges_enabled
                 _copy_account(link, info)
                 link.updated_at = utcnow()
+                told = await self._health.observed(tx, link, was_enabled) or told
+        if told:
+            self._health.wake()
         return len(links)
 
     async def _on_account_updated(self, event: dict[str, Any]) -> str:

@@ -21,9 +21,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from paygate.domain.account_requirements import PAUSED
 from paygate.domain.emails import parse_address
 from paygate.domain.errors import (
     AccountNotLinked,
+    AccountNotReady,
     AddonNotEnabled,
     Conflict,
     DomainError,
@@ -44,7 +46,7 @@ from paygate.services.payments.ledger import (
     clinic_label,
     stripe_actor,
 )
-from paygate.services.payments.views import RequestView
+from paygate.services.payments.views import CallOptions, RequestView
 from paygate.services.payments.webhooks import Outcome, Settlement
 from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway, configured
 from paygate.services.webhooks.inbox import WebhookService
@@ -57,16 +59,6 @@ __all__ = ["CallOptions", "Checkout", "Outcome", "PaymentService", "RequestDetai
 
 DESCRIPTION_MAX = 500
 LIST_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class CallOptions:
-    clinic_name: str
-    default_currency: str
-    max_amount: int | None
-    ready: bool
-    not_ready_reason: str | None
-    pay_link_hours: int
 
 
 @dataclass(frozen=True)
@@ -115,16 +107,16 @@ class PaymentService:
         principal.require_checkout_settings(call_id)
         async with self._db.sessions() as tx:
             clinic, link = await self._clinic_and_link(tx, principal)
-        reason = None
+        reason = code = None
         try:
             self._check_ready(clinic, link)
         except DomainError as exc:
-            reason = exc.message
-        return CallOptions(
+            reason, code = exc.message, exc.code
+        return CallOptions(  # not ready: the first thing missing, in words and as a code
             clinic_name=clinic_label(clinic) or (link.name if link else "") or "",
             default_currency=clinic.default_currency if clinic else "usd",
             max_amount=clinic.max_amount if clinic else None,
-            ready=reason is None, not_ready_reason=reason,
+            ready=reason is None, not_ready_reason=reason, not_ready_code=code,
             pay_link_hours=clinic.pay_link_ttl // 3600 if clinic else 72,
         )
 
@@ -289,6 +281,8 @@ class PaymentService:
         if link is None:
             raise AccountNotLinked("This clinic has no Stripe account linked yet. A clinic "
                                    "admin can link one in Configure > Client Payments.")
+        if not link.charges_enabled:
+            raise AccountNotReady(PAUSED)
         return clinic, link
 
     async def _load_for(self, principal: Principal, request_id: str) -> PaymentRequest:

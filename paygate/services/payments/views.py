@@ -8,6 +8,7 @@ and last 4."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -99,3 +100,17 @@ def notice_request(message: str) -> dict[str, Any] | None:
     request = data.get("request") if isinstance(data, dict) else None
     return request if data.get("type") == "request.updated" and isinstance(request, dict) \
         else None
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """What the clinician's panel needs about the call's clinic; when not ready, the first
+    thing missing in words and as a domain error code."""
+
+    clinic_name: str
+    default_currency: str
+    max_amount: int | None
+    ready: bool
+    not_ready_reason: str | None
+    not_ready_code: str | None
+    pay_link_hours: int

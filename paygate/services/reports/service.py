@@ -25,6 +25,12 @@ from paygate.domain.errors import Forbidden, InvalidInput, NotFound
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.principals import ADMIN_ROLES, Principal, Role
+from paygate.services.reports.disputes import (
+    DisputeCells,
+    DisputeTotals,
+    dispute_cells,
+    dispute_totals,
+)
 from paygate.store.database import Database, as_utc
 from paygate.store.models import Clinic, PaymentRequest
 
@@ -35,6 +41,7 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 SETTLED_FILTER = "settled"
 STATUS_FILTERS = (SETTLED_FILTER, *(s.value for s in Status))
 _SETTLED = tuple(s.value for s in SETTLED)
+NO_DISPUTE = DisputeCells()
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # The report date of a request: paid_at when paid, else created_at.
@@ -147,6 +154,7 @@ class Report:
     by_clinician: Sequence[Totals]
     by_clinic: Sequence[Totals]
     clinicians: Sequence[tuple[str, str]]   # (id, name) of everyone in the scope's data
+    disputes: Sequence[DisputeTotals] = ()  # of the paid requests, per currency
 
     @property
     def truncated(self) -> bool:
@@ -206,6 +214,7 @@ class ReportService:
             by_clinic = await _totals(tx, settled, PaymentRequest.clinic_id)
             overall = await _totals(tx, settled)
             clinicians = await self._clinicians(tx, scope)
+            disputes = await dispute_totals(tx, settled)
         by_clinic = [_relabel(t, scope.clinic_names.get(t.key, t.key)) for t in by_clinic]
         return Report(
             scope=scope, filter=filt, rows=rows, matched=sum(status_counts.values()),
@@ -214,11 +223,12 @@ class ReportService:
             by_day=sorted(by_day, key=lambda t: (t.key, t.currency)),
             by_clinician=sorted(by_clinician, key=lambda t: (t.label.lower(), t.currency)),
             by_clinic=sorted(by_clinic, key=lambda t: (t.label.lower(), t.currency)),
-            clinicians=clinicians)
+            clinicians=clinicians, disputes=disputes)
 
     async def rows_for_export(self, scope: ReportScope, filt: ReportFilter
-                              ) -> AsyncIterator[PaymentRequest]:
-        """Every matching row, oldest first, read in batches (no cap, bounded memory)."""
+                              ) -> AsyncIterator[tuple[PaymentRequest, DisputeCells]]:
+        """Every matching row (with its disputes), oldest first, read in batches (no cap,
+        bounded memory)."""
         where = _conditions(scope, filt)
         after: tuple[datetime, str] | None = None
         while True:
@@ -229,8 +239,9 @@ class ReportService:
             async with self._db.sessions() as tx:
                 batch = (await tx.execute(query.order_by(WHEN, PaymentRequest.id)
                                           .limit(CSV_BATCH))).all()
+                cells = await dispute_cells(tx, [row.id for row, _ in batch])
             for row, _ in batch:
-                yield row
+                yield row, cells.get(row.id, NO_DISPUTE)
             if len(batch) < CSV_BATCH:
                 return
             after = (batch[-1][1], batch[-1][0].id)

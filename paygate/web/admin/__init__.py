@@ -7,10 +7,12 @@ from starlette.routing import BaseRoute
 from paygate.web.admin import (
     cases,
     client_payments,
+    disputes,
     home,
     host_events,
     onboarding,
     outbox,
+    payouts,
     refunds,
     reports,
     session,
@@ -21,4 +23,4 @@ def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(),
             *onboarding.routes(), *cases.routes(),
             *reports.routes(), *outbox.routes(), *refunds.routes(),
-            *host_events.routes()]
+            *host_events.routes(), *disputes.routes(), *payouts.routes()]

@@ -6,12 +6,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from paygate.domain.account_requirements import describe, disabled_because
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.money import SUPPORTED
 from paygate.domain.time_zones import all_zones, zone_for_country
 from paygate.services.clinics.onboarding import COUNTRIES
 from paygate.services.clinics.service import ClinicSettingsInput
-from paygate.web.admin.onboarding import describe
 from paygate.web.admin.session import (
     admin_principal,
     checked_form,
@@ -21,6 +21,7 @@ from paygate.web.admin.session import (
     redirect,
     render,
 )
+from paygate.web.admin.stripe_dashboard import dashboard_url
 from paygate.web.auth import runtime
 
 NOTICES = {
@@ -54,7 +55,9 @@ async def overview(request: Request) -> Response:
     view = await runtime(request).clinics.overview(who, request.path_params["clinic_id"])
     return render(request, "admin/client_payments.html", who,
                   {"view": view, "notice": notice_of(request), "section": "client-payments",
-                   "countries": COUNTRIES, "describe": describe})
+                   "countries": COUNTRIES, "describe": describe,
+                   "disabled_because": disabled_because,
+                   "dashboard_url": dashboard_url(request)})
 
 
 async def connect(request: Request) -> Response:

@@ -21,31 +21,6 @@ from paygate.web.admin.session import (
 from paygate.web.auth import runtime
 
 BASE = "/admin/clinics/{clinic_id}/client-payments"
-# What Stripe's requirement names mean to a clinic admin (others are shown as Stripe names).
-REQUIREMENTS = {
-    "business_profile.url": "the business's website",
-    "business_profile.product_description": "what the business sells",
-    "business_profile.support_phone": "a support phone number",
-    "business_profile.mcc": "the business category",
-    "external_account": "a bank account for payouts",
-    "tos_acceptance.date": "acceptance of Stripe's terms",
-    "tos_acceptance.ip": "acceptance of Stripe's terms",
-    "business_type": "the type of business",
-    "company.tax_id": "the company's tax id",
-    "individual.verification.document": "an identity document",
-}
-
-
-def describe(names: str) -> list[str]:
-    """Stripe's space-separated requirement names as words, each once, in Stripe's order."""
-    out: list[str] = []
-    for name in names.split():
-        text = REQUIREMENTS.get(name, name)
-        if text not in out:
-            out.append(text)
-    return out
-
-
 def _page(clinic_id: str, suffix: str = "") -> str:
     return f"/admin/clinics/{clinic_id}/client-payments{suffix}"
 

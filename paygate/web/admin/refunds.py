@@ -19,6 +19,7 @@ from paygate.domain.refunds import LABELS, RefundStatus
 from paygate.store.database import utcnow
 from paygate.web.admin.reports import STATUS_LABELS
 from paygate.web.admin.session import admin_principal, checked_form, field, redirect, render
+from paygate.web.admin.stripe_dashboard import dashboard_url
 from paygate.web.auth import runtime
 from paygate.web.errors import status_for
 
@@ -46,13 +47,16 @@ def _base(request_id: str) -> str:
 
 async def payment_page(request: Request) -> Response:
     who = await admin_principal(request)
-    detail = await runtime(request).refunds.detail(who, request.path_params["request_id"])
+    rt = runtime(request)
+    detail = await rt.refunds.detail(who, request.path_params["request_id"])
     view = detail.view
     link_stands = (view.status in OPEN and view.pay_link_until is not None
                    and view.pay_link_until > utcnow())
     return render(request, "admin/refund_payment.html", who, {
         "section": "reports", "detail": detail, "money": _money, "link_stands": link_stands,
         "status_text": STATUS_TEXT, "refund_status": REFUND_STATUS,
+        "disputes": await rt.disputes.for_payment(view.id),
+        "dashboard_url": dashboard_url(request),
         "notice": NOTICES.get(request.query_params.get("notice", ""))})
 
 

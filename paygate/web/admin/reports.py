@@ -21,6 +21,7 @@ from paygate.domain.money import Money
 from paygate.domain.payment_requests import SETTLED, Status, charged
 from paygate.domain.principals import Principal, Role
 from paygate.resources import resource_dir
+from paygate.services.reports.disputes import DisputeCells
 from paygate.services.reports.service import (
     SETTLED_FILTER,
     TABLE_LIMIT,
@@ -49,7 +50,8 @@ CSV_HEADER = ["date", "requested_at", "paid_at", "reference", "clinic_id", "clin
               "clinician_id", "clinician", "description", "status", "currency", "amount",
               "amount_minor", "paid", "paid_minor", "refunded", "refunded_minor", "net",
               "net_minor",
-              "card_brand", "card_last4"]
+              "card_brand", "card_last4", "dispute_status", "disputed", "disputed_minor",
+              "dispute_lost", "dispute_lost_minor"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -170,14 +172,14 @@ def _csv(request: Request, scope: ReportScope, filt: ReportFilter) -> Response:
                  "Cache-Control": "no-store"})
 
 
-async def _csv_chunks(rows: AsyncIterator[PaymentRequest],
+async def _csv_chunks(rows: AsyncIterator[tuple[PaymentRequest, DisputeCells]],
                       clinic_names: Mapping[str, str]) -> AsyncIterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # the BOM makes Excel read the file as UTF-8
     writer.writerow(CSV_HEADER)
-    async for row in rows:
-        writer.writerow([_safe_cell(cell) for cell in _csv_cells(row, clinic_names)])
+    async for row, disputes in rows:
+        writer.writerow([_safe_cell(cell) for cell in _csv_cells(row, clinic_names, disputes)])
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -185,7 +187,8 @@ async def _csv_chunks(rows: AsyncIterator[PaymentRequest],
     yield buffer.getvalue()
 
 
-def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str]) -> list[str]:
+def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str],
+               disputes: DisputeCells) -> list[str]:
     def major(minor: int) -> str:
         return format(Money(minor, row.currency).to_major(), "f")
 
@@ -199,7 +202,9 @@ def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str]) -> list[str
             row.requested_by, row.requested_by_name, row.description, row.status,
             row.currency.upper(), major(row.amount), str(row.amount), major(paid), str(paid),
             major(row.amount_refunded), str(row.amount_refunded), major(net), str(net),
-            row.card_brand or "", row.card_last4 or ""]
+            row.card_brand or "", row.card_last4 or "", disputes.status,
+            major(disputes.disputed), str(disputes.disputed), major(disputes.lost),
+            str(disputes.lost)]
 
 
 def _iso(value: Any) -> str:
