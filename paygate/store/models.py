@@ -38,6 +38,9 @@ class Organisation(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # The platform's fee for this organisation's payments ("1.5%+30", "0" for none);
+    # NULL: PAYGATE_APPLICATION_FEE. Set by operators (paygate clinics fee).
+    application_fee: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Clinic(Base):
@@ -121,6 +124,9 @@ class PaymentRequest(Base):
     card_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
     failure_message: Mapped[str | None] = mapped_column(String(500), nullable=True)
     amount_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the platform's fee on this payment (Stripe's application_fee_amount), minor units
+    application_fee_amount: Mapped[int] = mapped_column(BigInteger, default=0,
+                                                        server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
