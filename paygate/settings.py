@@ -9,6 +9,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from paygate.domain.errors import InvalidInput
+from paygate.domain.fees import parse_fee
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
@@ -66,6 +69,8 @@ class Settings:
     sockets_per_session: int = 5
     stripe_timeout: int = 10
     run_workers: bool = True
+    # The platform's fee on each payment, e.g. "1.5%+30" (paygate.domain.fees); "" none.
+    application_fee: str = ""
     # Request limits (docs/deployment.md, "Limits"): body bytes for the API and admin forms,
     # for Stripe's webhooks, and the seconds a whole body may take to arrive.
     max_body_bytes: int = 64 * 1024
@@ -143,6 +148,7 @@ class Settings:
             sockets_per_session=env.count("PAYGATE_SOCKETS_PER_SESSION", 5),
             stripe_timeout=env.seconds("PAYGATE_STRIPE_TIMEOUT", 10),
             run_workers=env.flag("PAYGATE_RUN_WORKERS", True),
+            application_fee=env.fee("PAYGATE_APPLICATION_FEE"),
             max_body_bytes=env.count("PAYGATE_MAX_BODY_BYTES", 64 * 1024),
             max_webhook_bytes=env.count("PAYGATE_MAX_WEBHOOK_BYTES", 512 * 1024),
             body_timeout=env.seconds("PAYGATE_BODY_TIMEOUT", 20),
@@ -167,6 +173,14 @@ class _Env:
     def get(self, name: str) -> str | None:
         value = self._environ.get(name)
         return value.strip() if value and value.strip() else None
+
+    def fee(self, name: str) -> str:
+        value = self.get(name) or ""
+        try:
+            rule = parse_fee(value)
+        except InvalidInput as exc:
+            raise SettingsError(f"{name}: {exc.message}") from None
+        return rule.text() if rule else ""
 
     def secret_key(self, name: str, data_dir: Path) -> str:
         value = self.get(name)

@@ -174,6 +174,7 @@ class StripeGateway:
     async def create_payment_intent(
         self, account_id: str, *, amount: int, currency: str, description: str | None,
         metadata: Mapping[str, str], idempotency_key: str, capture_method: str = "automatic",
+        application_fee_amount: int | None = None,
     ) -> IntentInfo:
         params: PaymentIntentCreateParams = {
             "amount": amount, "currency": currency, "metadata": dict(metadata),
@@ -183,6 +184,8 @@ class StripeGateway:
         }
         if description:
             params["description"] = description
+        if application_fee_amount:  # a direct charge: the platform's fee from the clinic's
+            params["application_fee_amount"] = application_fee_amount
         intent = await self._call(self._client.v1.payment_intents.create_async(
             params, {"stripe_account": account_id, "idempotency_key": idempotency_key}))
         return intent_info(intent)
@@ -221,8 +224,11 @@ class StripeGateway:
 
     async def create_refund(self, account_id: str, intent_id: str, *, amount: int | None,
                             reason: str | None, metadata: Mapping[str, str],
-                            idempotency_key: str) -> RefundInfo:
+                            idempotency_key: str,
+                            refund_application_fee: bool = False) -> RefundInfo:
         params: RefundCreateParams = {"payment_intent": intent_id, "metadata": dict(metadata)}
+        if refund_application_fee:
+            params["refund_application_fee"] = True
         if amount is not None:
             params["amount"] = amount
         if reason:

@@ -92,4 +92,5 @@ def intent_info(intent: Any) -> IntentInfo:
         failure_message=_get(error, "message") if error else None,
         latest_charge=charge if isinstance(charge, str) else _get(charge, "id"),
         metadata=_plain(metadata), created=int(_get(intent, "created") or 0),
+        application_fee_amount=int(_get(intent, "application_fee_amount") or 0),
     )

@@ -1,4 +1,5 @@
-"""`paygate clinics`: provisioning and support for operators (list, enable, link, unlink)."""
+"""`paygate clinics`: provisioning and support for operators (list, enable, link, unlink,
+an organisation's platform fee)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ def register(subparsers: Any) -> None:
                                            "payment requests")
     unlink.add_argument("clinic")
     unlink.set_defaults(func=cmd_unlink)
+    fee = sub.add_parser("fee", help="an organisation's platform fee on new payments, e.g. "
+                                     "1.5%%+30 (0: none), overriding PAYGATE_APPLICATION_FEE")
+    fee.add_argument("org")
+    fee.add_argument("fee", nargs="?", help="percent and/or fixed minor units: 1.5%%+30")
+    fee.add_argument("--default", action="store_true",
+                     help="use PAYGATE_APPLICATION_FEE again for this organisation")
+    fee.set_defaults(func=cmd_fee)
 
 
 @asynccontextmanager
@@ -107,4 +115,16 @@ def cmd_link(args: argparse.Namespace) -> int:
 def cmd_unlink(args: argparse.Namespace) -> int:
     link = _run(lambda clinics: clinics.unlink_clinic(args.clinic, None))
     print(f"unlinked {link.account_id} from {args.clinic}; open payment requests cancelled")
+    return 0
+
+
+def cmd_fee(args: argparse.Namespace) -> int:
+    if args.default == (args.fee is not None):
+        print("give a fee (like 1.5%+30, or 0 for none) or --default", file=sys.stderr)
+        return 2
+    stored = _run(lambda clinics: clinics.set_application_fee(
+        args.org, None if args.default else args.fee))
+    print(f"{args.org}: " + ("the platform's default fee (PAYGATE_APPLICATION_FEE)"
+                              if stored is None else "no fee" if stored == "0"
+                              else f"fee {stored} on each new payment"))
     return 0

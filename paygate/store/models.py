@@ -38,6 +38,9 @@ class Organisation(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # The platform's fee for this organisation's payments ("1.5%+30", "0" for none);
+    # NULL: PAYGATE_APPLICATION_FEE. Set by operators (paygate clinics fee).
+    application_fee: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Clinic(Base):
@@ -130,6 +133,9 @@ class PaymentRequest(Base):
     capture_method: Mapped[str] = mapped_column(String(16), default="automatic",
                                                 server_default="automatic")
     amount_paid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # captured
+    # the platform's fee on this payment (Stripe's application_fee_amount), minor units
+    application_fee_amount: Mapped[int] = mapped_column(BigInteger, default=0,
+                                                        server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)

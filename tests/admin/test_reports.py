@@ -290,7 +290,8 @@ def test_csv_export_opens_cleanly_in_a_spreadsheet(stack: Stack) -> None:
         "paid_minor": "12000", "refunded": "0.00",
         "refunded_minor": "0", "net": "120.00", "net_minor": "12000", "card_brand": "visa",
         "card_last4": "4242", "dispute_status": "", "disputed": "0.00", "disputed_minor": "0",
-        "dispute_lost": "0.00", "dispute_lost_minor": "0"}
+        "dispute_lost": "0.00", "dispute_lost_minor": "0", "platform_fee": "0.00",
+        "platform_fee_minor": "0"}
     by_ref = {r["reference"]: r for r in rows}
     assert (by_ref["PAY-B00002"]["clinician"], by_ref["PAY-B00002"]["description"]) == (
         "Zoë Müller", "Séance de kiné")

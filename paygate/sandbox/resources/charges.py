@@ -154,10 +154,20 @@ def new_charge(
 
 
 def settle(sb: Sandbox, charge: JSON, owner: str, amount: int) -> None:
+    """The charge's balance transaction on the account: Stripe's fee, and on a direct
+    charge with `application_fee_amount` the platform's fee too (its own fee_details line,
+    type `application_fee`, as Stripe shows it)."""
+    platform_fee = int(charge.get("application_fee_amount") or 0)
     txn = balance_transaction(
         sb, owner, amount=amount, currency=charge["currency"], source=charge["id"],
         kind="charge", description=charge["description"],
-        fee=stripe_fee(amount, charge["currency"]))
+        fee=stripe_fee(amount, charge["currency"]) + platform_fee)
+    if platform_fee:
+        txn["fee_details"][0]["amount"] -= platform_fee
+        txn["fee_details"].append({
+            "amount": platform_fee, "application": sb.config.client_id,
+            "currency": charge["currency"], "description": "Application fee",
+            "type": "application_fee"})
     charge["balance_transaction"] = txn["id"]
 
 

@@ -32,6 +32,7 @@ from paygate.domain.principals import Principal, Role
 from paygate.domain.time_zones import is_zone
 from paygate.services.auth.tokens import STATE_SALT, TokenSigner
 from paygate.services.clinics.account_health import AccountHealth
+from paygate.services.clinics.fees import set_org_fee
 from paygate.services.clinics.onboarding import Onboarding
 from paygate.services.clinics.ownership import ensure_clinic, ensure_org
 from paygate.services.clinics.stripe_links import REMOVED, REVOKED, StripeLinks
@@ -274,6 +275,9 @@ class ClinicService:
             if not clinic.addon_enabled:
                 clinic.addon_enabled, clinic.enabled_at = True, utcnow()
         return clinic
+
+    async def set_application_fee(self, org_id: str, fee: str | None) -> str | None:
+        return await set_org_fee(self._db, org_id, fee)
 
     async def all_clinics(self) -> list[ClinicRow]:
         return await self.clinics_for(Principal(user_id="cli", name="paygate CLI",

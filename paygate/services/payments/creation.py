@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from paygate.domain.fees import FeeRule, parse_fee
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import Status
 from paygate.domain.principals import Principal
@@ -28,7 +29,13 @@ from paygate.services.payments.ledger import clinic_label
 from paygate.services.ports import IntentInfo, PaymentGateway
 from paygate.settings import Settings
 from paygate.store.database import Database, utcnow
-from paygate.store.models import Clinic, PaymentRequest, PaymentRequestEvent, StripeAccountLink
+from paygate.store.models import (
+    Clinic,
+    Organisation,
+    PaymentRequest,
+    PaymentRequestEvent,
+    StripeAccountLink,
+)
 
 logger = logging.getLogger("paygate.payments")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -71,11 +78,20 @@ class Creation:
                             description: str, capture: str = "automatic") -> IntentInfo:
         shared = description if clinic.share_description else \
             f"Payment to {clinic_label(clinic)}"
+        rule = await self._fee_rule(clinic.org_id)
         return await gateway.create_payment_intent(
             link.account_id, amount=money.amount, currency=money.currency,
             description=shared,
             metadata={"paygate_payment_request": request_id, "paygate_clinic": clinic.id},
-            idempotency_key=create_key(request_id), capture_method=capture)
+            idempotency_key=create_key(request_id), capture_method=capture,
+            application_fee_amount=rule.fee(money.amount) if rule else None)
+
+    async def _fee_rule(self, org_id: str) -> FeeRule | None:
+        """The organisation's own fee rule (set by an operator), else the platform's."""
+        async with self._db.sessions() as tx:
+            own = await tx.scalar(select(Organisation.application_fee).where(
+                Organisation.id == org_id))
+        return parse_fee(own if own is not None else self._settings.application_fee)
 
     async def insert(self, principal: Principal, call_id: str, request_id: str, money: Money,
                      description: str, link: StripeAccountLink,
@@ -95,8 +111,9 @@ class Creation:
                     status=Status.REQUESTED.value, requested_by=principal.user_id,
                     requested_by_name=principal.name, stripe_account_id=link.account_id,
                     payment_intent_id=intent.id, client_secret=intent.client_secret,
-                    amount_refunded=0, capture_method=capture, version=1, created_at=now,
-                    updated_at=now,
+                    amount_refunded=0, capture_method=capture,
+                    application_fee_amount=intent.application_fee_amount,
+                    version=1, created_at=now, updated_at=now,
                     expires_at=now + timedelta(seconds=self._settings.payment_request_ttl),
                 )
                 try:

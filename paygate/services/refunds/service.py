@@ -199,6 +199,8 @@ class RefundService:
         try:
             return await gateway.create_refund(
                 row.stripe_account_id, row.payment_intent_id, amount=refund.amount,
+                # the platform's fee goes back in proportion (Stripe's refund_application_fee)
+                refund_application_fee=row.application_fee_amount > 0,
                 reason=Reason(refund.reason).stripe_reason,
                 metadata={"paygate_refund_id": refund.id,
                           "paygate_payment_request": row.id,

@@ -11,6 +11,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -124,10 +125,11 @@ class Totals:
     count: int
     gross: int
     refunded: int
+    fee: int = 0    # the platform's fee (application_fee_amount) on these payments
 
     @property
     def net(self) -> int:
-        return self.gross - self.refunded
+        return self.gross - self.refunded - self.fee
 
     @property
     def gross_money(self) -> Money:
@@ -303,7 +305,8 @@ async def _totals(tx: AsyncSession, where: list[ColumnElement[bool]], key: Any =
                           # what was charged: a hold captured in part counts its capture
                           func.sum(func.coalesce(PaymentRequest.amount_paid,
                                                  PaymentRequest.amount)),
-                          func.sum(PaymentRequest.amount_refunded)]
+                          func.sum(PaymentRequest.amount_refunded),
+                          func.sum(PaymentRequest.application_fee_amount)]
     groups: list[Any] = [PaymentRequest.currency]
     if key is not None:
         columns += [key, key if label is None else label]
@@ -311,11 +314,11 @@ async def _totals(tx: AsyncSession, where: list[ColumnElement[bool]], key: Any =
     result = (await tx.execute(select(*columns).where(*where).group_by(*groups)
                                .order_by(PaymentRequest.currency))).all()
     totals = []
-    for currency, count, gross, refunded, *named in result:
+    for currency, count, gross, refunded, fee, *named in result:
         key_text = _key_text(named[0]) if named else ""
         label_text = _key_text(named[1]) if named else "All"
         totals.append(Totals(key_text, label_text or key_text, str(currency), int(count),
-                             int(gross or 0), int(refunded or 0)))
+                             int(gross or 0), int(refunded or 0), int(fee or 0)))
     return totals
 
 
@@ -326,5 +329,4 @@ def _key_text(value: object) -> str:
 
 
 def _relabel(totals: Totals, label: str) -> Totals:
-    return Totals(totals.key, label, totals.currency, totals.count, totals.gross,
-                  totals.refunded)
+    return dataclasses.replace(totals, label=label)

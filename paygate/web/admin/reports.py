@@ -51,7 +51,7 @@ CSV_HEADER = ["date", "requested_at", "paid_at", "reference", "clinic_id", "clin
               "amount_minor", "paid", "paid_minor", "refunded", "refunded_minor", "net",
               "net_minor",
               "card_brand", "card_last4", "dispute_status", "disputed", "disputed_minor",
-              "dispute_lost", "dispute_lost_minor"]
+              "dispute_lost", "dispute_lost_minor", "platform_fee", "platform_fee_minor"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -195,7 +195,8 @@ def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str],
     # A request never paid (open, failed, cancelled, expired) brought in nothing, so the
     # CSV's paid and net columns add up to the page's gross and net totals.
     paid = charged(row.amount, row.amount_paid) if Status(row.status) in SETTLED else 0
-    net = paid - row.amount_refunded
+    fee = row.application_fee_amount if paid else 0
+    net = paid - row.amount_refunded - fee
     paid_at = _iso(as_utc(row.paid_at)) if row.paid_at else ""
     return [report_date(row).date().isoformat(), _iso(as_utc(row.created_at)), paid_at,
             row.reference, row.clinic_id, clinic_names.get(row.clinic_id, row.clinic_id),
@@ -204,7 +205,7 @@ def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str],
             major(row.amount_refunded), str(row.amount_refunded), major(net), str(net),
             row.card_brand or "", row.card_last4 or "", disputes.status,
             major(disputes.disputed), str(disputes.disputed), major(disputes.lost),
-            str(disputes.lost)]
+            str(disputes.lost), major(fee), str(fee)]
 
 
 def _iso(value: Any) -> str:

@@ -1,5 +1,6 @@
 """the clinic's money after the payment: when a linked account's charges were paused (so
-its admins are emailed once), the admins paygate knows of per clinic, and disputes
+its admins are emailed once), the admins paygate knows of per clinic, disputes, and the
+platform's fee (an organisation's own rule, each payment's fee amount)
 
 Revision ID: 0010
 Revises: 0009
@@ -20,6 +21,11 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("stripe_account_links", schema=None) as batch_op:
         batch_op.add_column(sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("application_fee", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("payment_requests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("application_fee_amount", sa.BigInteger(),
+                                      nullable=False, server_default="0"))
     op.create_table(
         "admin_contacts",
         sa.Column("org_id", sa.String(length=64), nullable=False),
@@ -63,5 +69,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_disputes_payment_request_id"), table_name="disputes")
     op.drop_table("disputes")
     op.drop_table("admin_contacts")
+    with op.batch_alter_table("payment_requests", schema=None) as batch_op:
+        batch_op.drop_column("application_fee_amount")
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.drop_column("application_fee")
     with op.batch_alter_table("stripe_account_links", schema=None) as batch_op:
         batch_op.drop_column("paused_at")
