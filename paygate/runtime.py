@@ -23,6 +23,7 @@ from paygate.services.payments.ledger import RequestLedger
 from paygate.services.payments.receipts import ReceiptWriter
 from paygate.services.payments.service import PaymentService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
+from paygate.services.receipts.service import ReceiptService
 from paygate.services.refunds.service import RefundService
 from paygate.services.reports.service import ReportService
 from paygate.services.webhooks.inbox import WebhookService
@@ -78,6 +79,7 @@ class Runtime:
     refunds: RefundService
     pay_links: PayLinkService
     checkout_notices: CheckoutNotices
+    receipts: ReceiptService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -101,6 +103,9 @@ class Runtime:
         refunds.register_webhooks(webhooks)
         sessions = SessionService(db, signer, settings.access_token_ttl,
                                   settings.admin_session_ttl)
+        receipts = ReceiptService(db)
+        outbox.register_attachments("receipt", receipts.email_attachments)
+        outbox.register_attachments("refund_receipt", receipts.email_attachments)
         return cls(
             settings=settings, db=db, signer=signer, sessions=sessions,
             gateway=gateway, broadcast=broadcast, outbox=outbox, events=events,
@@ -112,7 +117,7 @@ class Runtime:
             undelivered=UndeliveredMail(db, outbox),
             refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox,
                                                       broadcast, settings.payment_request_ttl),
-            checkout_notices=CheckoutNotices(db, broadcast),
+            checkout_notices=CheckoutNotices(db, broadcast), receipts=receipts,
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:

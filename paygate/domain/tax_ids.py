@@ -66,7 +66,7 @@ def parse_tax_id(kind: str, value: str, label: str = "") -> TaxId | None:
     if not value:
         return None
     if kind == TaxIdKind.ABN:
-        return TaxId(TaxIdKind.ABN, parse_abn(value))
+        return TaxId(TaxIdKind.ABN, parse_abn(value, field="tax_id"))
     if kind != TaxIdKind.OTHER:
         raise InvalidInput("Choose ABN or another tax id.", field="tax_id_kind")
     check_text(value, "tax_id")

@@ -10,6 +10,7 @@ from paygate.web.admin import (
     home,
     onboarding,
     outbox,
+    receipts,
     refunds,
     reports,
     session,
@@ -19,4 +20,5 @@ from paygate.web.admin import (
 def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(),
             *onboarding.routes(), *cases.routes(),
-            *reports.routes(), *outbox.routes(), *refunds.routes()]
+            *reports.routes(), *outbox.routes(), *refunds.routes(),
+            *receipts.routes()]
