@@ -103,7 +103,7 @@ class Runtime:
         refunds.register_webhooks(webhooks)
         sessions = SessionService(db, signer, settings.access_token_ttl,
                                   settings.admin_session_ttl)
-        receipts = ReceiptService(db)
+        receipts = ReceiptService(db, outbox)
         outbox.register_attachments("receipt", receipts.email_attachments)
         outbox.register_attachments("refund_receipt", receipts.email_attachments)
         return cls(

@@ -95,8 +95,27 @@ def test_who_may_fetch_a_receipt(stack: Stack, clinic: Clinic, login: Login) -> 
         response = admin.get(f"/admin/payments/{request_id}/receipt.pdf")
         assert response.status_code == 200
         assert says(pdf_text(response.content), "Dr Jane Citizen")
+        # The admin's re-send: the same receipt, with its PDF, to the patient's address.
+        resent = admin.post(f"/admin/payments/{request_id}/resend-receipt",
+                            data={"csrf": csrf_of(page.text)})
+        assert resent.status_code == 303
+        assert "emailed again" in admin.get(resent.headers["location"]).text
+        mails = stack.mail.mailbox.wait_for(lambda m: m.subject.startswith("Your receipt"),
+                                            count=2)
+        assert {m.to for m in mails} == {"pat@example.com"}
+        assert all(len(list(m.message.iter_attachments())) == 1 for m in mails)
     with admin_client(stack, org="org_2", clinic="clinic_9") as other:
         assert other.get(f"/admin/payments/{request_id}/receipt.pdf").status_code == 403
+
+
+def test_the_openapi_document_describes_items_and_the_pdf(stack: Stack) -> None:
+    spec = httpx.get(f"{stack.url}/openapi.json").json()
+    create = spec["components"]["schemas"]["PaymentRequestCreate"]["properties"]
+    assert {"items", "service_date"} <= set(create)
+    pdf = spec["paths"]["/api/v1/payment-requests/{request_id}/receipt.pdf"]["get"]
+    assert "application/pdf" in pdf["responses"]["200"]["content"]
+    created = spec["paths"]["/api/v1/calls/{call_id}/payment-requests"]["post"]
+    assert "422" in created["responses"]
 
 
 def test_the_admin_form_checks_the_abn_and_a_provider_number_set_there_wins(

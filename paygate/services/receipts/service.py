@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from paygate.domain.errors import NotFound
+from paygate.domain.errors import Conflict, NotFound
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.domain.principals import Principal, Role
+from paygate.services.mail.outbox import Outbox
 from paygate.services.pay_links.scope import authorize_request
 from paygate.services.ports import Attachment
 from paygate.services.receipts import details, providers
@@ -39,8 +40,9 @@ class ReceiptPdf:
 
 
 class ReceiptService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self._db = db
+        self._outbox = outbox
 
     # -- the clinician's Request Payment ------------------------------------------------
     async def check_details(self, principal: Principal, amount: int,
@@ -97,6 +99,22 @@ class ReceiptService:
             raise NotFound("There is no receipt until the payment is made.")
         doc = await self._document(row)
         return await self._render(doc, locale or row.receipt_locale or principal.locale)
+
+    async def resend(self, who: Principal, request_id: str) -> str:
+        """An admin sends the receipt email again (with the PDF as it is now), to the
+        address the patient gave; that address."""
+        async with self._db.sessions() as tx:
+            row = await tx.get(PaymentRequest, request_id)
+            if row is None:
+                raise NotFound("No such payment request.")
+            who.require_clinic_admin(row.org_id, row.clinic_id)
+            email = await tx.scalar(select(OutboxEmail).where(
+                OutboxEmail.dedupe_key == RECEIPT_KEY + request_id))
+        if email is None or row.paid_at is None:
+            raise Conflict("There is no receipt to send again: the patient gave no address "
+                           "for it, or the payment is not made.")
+        await self._outbox.resend(email.id)
+        return email.to_addr
 
     async def email_attachments(self, email: OutboxEmail) -> tuple[Attachment, ...]:
         """The outbox's attachments for receipt and refund emails: the receipt as it is

@@ -71,10 +71,19 @@ async def admin_receipt(request: Request) -> Response:
     return pdf_response(pdf.filename, pdf.content)
 
 
+async def resend_receipt(request: Request) -> Response:
+    who, _ = await checked_form(request)
+    request_id = request.path_params["request_id"]
+    await runtime(request).receipts.resend(who, request_id)
+    return redirect(request, f"/admin/payments/{request_id}", "receipt_resent")
+
+
 def routes() -> list[Route]:
     base = "/admin/clinics/{clinic_id}/client-payments"
     return [
         Route(f"{base}/receipts", save_profile, methods=["POST"]),
         Route(f"{base}/provider-numbers", save_provider_number, methods=["POST"]),
         Route("/admin/payments/{request_id}/receipt.pdf", admin_receipt, methods=["GET"]),
+        Route("/admin/payments/{request_id}/resend-receipt", resend_receipt,
+              methods=["POST"]),
     ]
