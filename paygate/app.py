@@ -24,6 +24,7 @@ from paygate.web import (
     pay_links,
     payments,
     realtime,
+    receipts,
     refunds,
     sessions,
     webhooks,
@@ -48,6 +49,7 @@ def build_routes() -> list[BaseRoute]:
     routes += admin.routes()
     routes += refunds.routes()
     routes += pay_links.routes()
+    routes += receipts.routes()
     return routes
 
 

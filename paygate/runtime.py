@@ -28,6 +28,7 @@ from paygate.services.payments.receipts import ReceiptWriter
 from paygate.services.payments.service import PaymentService
 from paygate.services.payouts.service import PayoutService
 from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
+from paygate.services.receipts.service import ReceiptService
 from paygate.services.refunds.service import RefundService
 from paygate.services.reports.service import ReportService
 from paygate.services.webhooks.inbox import WebhookService
@@ -86,6 +87,7 @@ class Runtime:
     refunds: RefundService
     pay_links: PayLinkService
     checkout_notices: CheckoutNotices
+    receipts: ReceiptService
     disputes: DisputeService
     payouts: PayoutService
     host_events: HostEventRelay | None = None
@@ -118,6 +120,9 @@ class Runtime:
         launch = LaunchTokens.from_settings(signer, settings)
         sessions = SessionService(db, signer, launch, settings.access_token_ttl,
                                   settings.admin_session_ttl)
+        receipts = ReceiptService(db, outbox)
+        outbox.register_attachments("receipt", receipts.email_attachments)
+        outbox.register_attachments("refund_receipt", receipts.email_attachments)
         return cls(
             settings=settings, metrics=metrics, db=db, signer=signer, launch=launch,
             sessions=sessions,
@@ -134,6 +139,7 @@ class Runtime:
             host_events=HostEventRelay(db, settings.events_url, settings.events_secrets)
             if settings.events_url else None,
             disputes=disputes, payouts=payouts,
+            receipts=receipts,
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:

@@ -126,13 +126,14 @@ def signer() -> TokenSigner:
 def mint(signer: TokenSigner, role: Role | str, *, org: str = "org_1",
          clinic: str | None = "clinic_1", call: str | None = "call_1",
          user: str | None = None, name: str | None = None, email: str | None = None,
-         locale: str | None = None, ttl: int = 300) -> str:
+         locale: str | None = None, ttl: int = 300,
+         provider_number: str | None = None) -> str:
     role = Role(role)
     return signer.mint_launch(
         role=role, org_id=org, user_id=user or f"{role.value}-user",
         name=name or role.value.title(),
         clinic_id=clinic, call_id=call if role in (Role.CLINICIAN, Role.PATIENT) else None,
-        email=email, locale=locale, ttl=ttl,
+        email=email, locale=locale, ttl=ttl, provider_number=provider_number,
     )
 
 

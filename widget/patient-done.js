@@ -4,6 +4,7 @@
 import {cardLabel, formatDateTime, h, reference, replace, typed} from "./dom.js";
 import {N_, currentLocale, t} from "./i18n.js";
 import {amountIn} from "./money.js";
+import {receiptButton} from "./receipt-download.js";
 import {sessionValue, setSessionValue} from "./session.js";
 
 const TITLES = {paid: N_("Payment successful"), partially_refunded: N_("Payment partly refunded"),
@@ -53,6 +54,7 @@ export async function renderDone(view, r) {
           "bank may take a few days to show it."))]
       : h("p", {class: "pg-muted"}, t("Thank you. Your payment has been received.")),
     facts,
+    receiptButton(view.api, r.id),
     h("button", {type: "button", class: "pg-btn pg-btn-quiet pg-wide", "data-focus-key": "done",
       onclick: () => view.go({name: "home"})}, t("Done"))));
   if (r.status === "paid" && view.announcedPaid !== r.id) {

@@ -23,6 +23,10 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
     message.set_content(email.text)
     if email.html:
         message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)
     return message
 
 

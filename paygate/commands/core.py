@@ -53,6 +53,7 @@ def register(subparsers: Any) -> None:
     token.add_argument("--name", required=True)
     token.add_argument("--email")
     token.add_argument("--locale")
+    token.add_argument("--provider-number", help="a clinician's, printed on receipts")
     token.add_argument("--ttl", type=int, default=300, help="seconds (default 300)")
     token.set_defaults(func=cmd_token)
 
@@ -129,6 +130,6 @@ def cmd_token(args: argparse.Namespace) -> int:
     print(signer.mint_launch(
         role=Role(args.role), org_id=args.org, user_id=args.user, name=args.name,
         clinic_id=args.clinic, call_id=args.call, email=args.email, locale=args.locale,
-        ttl=args.ttl,
+        ttl=args.ttl, provider_number=args.provider_number,
     ))
     return 0

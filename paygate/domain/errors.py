@@ -33,6 +33,13 @@ class UnsupportedCurrency(InvalidInput):
     code = "unsupported_currency"
 
 
+class AmountMismatch(InvalidInput):
+    """Well-formed parts that do not agree with each other (line items that do not add
+    up to the amount)."""
+
+    code = "amount_mismatch"
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
 

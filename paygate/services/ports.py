@@ -224,6 +224,14 @@ class OutgoingEmail:
     message_id: str
     sender: str
     reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "application/pdf"
+    content: bytes
 
 
 class MailTransport(Protocol):

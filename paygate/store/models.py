@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -376,3 +377,50 @@ class Dispute(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class ClinicReceiptProfile(Base):
+    """What a clinic's receipts say about it (Client Payments > Edit > Receipts): the
+    legal name, tax id (an ABN, or another country's with its label), whether it is
+    registered for GST, and the address, phone and footer printed on every receipt."""
+
+    __tablename__ = "clinic_receipt_profiles"
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    tax_id_kind: Mapped[str | None] = mapped_column(String(8), nullable=True)  # abn, other
+    tax_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    tax_id_label: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    gst_registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    footer: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ProviderNumber(Base):
+    """A clinician's provider number at a clinic: from the launch token's
+    `provider_number` claim (kept from the latest sign-in that had one), or set by a
+    clinic admin, whose number wins."""
+
+    __tablename__ = "provider_numbers"
+    clinic_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    from_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    from_admin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class PaymentReceiptDetail(Base):
+    """What the receipt of one payment request claims: the date of service, the provider
+    and their number as they were when it was requested, and its line items (JSON).
+    Never sent to Stripe."""
+
+    __tablename__ = "payment_receipt_details"
+    payment_request_id: Mapped[str] = mapped_column(ForeignKey("payment_requests.id"),
+                                                    primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date)
+    provider_name: Mapped[str] = mapped_column(String(200), default="")
+    provider_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    items: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(Timestamp)

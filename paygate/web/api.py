@@ -45,7 +45,8 @@ class ApiRoute(Route):
                  summary: str, body: type[BaseModel] | None = None,
                  response: type[BaseModel] | None = None, status_code: int = 200,
                  auth: bool = True, tags: tuple[str, ...] = (),
-                 responses: dict[int, str] | None = None, limited: bool = False) -> None:
+                 responses: dict[int, str] | None = None, limited: bool = False,
+                 media_type: str | None = None) -> None:
         super().__init__(path, endpoint, methods=methods)
         self.summary = summary
         self.body_model = body
@@ -55,6 +56,7 @@ class ApiRoute(Route):
         self.tags = tags
         self.extra_responses = responses or {}
         self.limited = limited  # rate-limited: 429 with Retry-After is documented
+        self.media_type = media_type  # a file (application/pdf) instead of JSON
 
 
 async def parse_body(request: Request, model: type[M]) -> M:
@@ -94,7 +96,8 @@ def json_response(model: BaseModel | list[BaseModel] | dict[str, Any],
                         headers={"Cache-Control": "no-store"})
 
 
-MULTILINE_FORM_FIELDS = frozenset({"note", "body", "reason", "resolution", "rating_comment"})
+MULTILINE_FORM_FIELDS = frozenset({"note", "body", "reason", "resolution", "rating_comment",
+                                   "address", "footer"})
 # Single-line fields whose service refuses a line break itself, in a person's words ("The
 # name shown to patients must be on one line"); the form check still refuses every other
 # control character in them.

@@ -19,6 +19,7 @@ STATUS: list[tuple[type[e.DomainError], int]] = [
     (e.Forbidden, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),
+    (e.AmountMismatch, 422),
     (e.InvalidInput, 400),
     (e.PaymentProviderUnavailable, 503),
     (e.PaymentProviderError, 502),

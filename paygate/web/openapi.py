@@ -60,6 +60,9 @@ def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
             if route.response_model is not None:
                 schema = ref(route.response_model, "serialization")
                 ok["content"] = {"application/json": {"schema": schema}}
+            elif route.media_type is not None:
+                ok["content"] = {route.media_type: {"schema": {"type": "string",
+                                                               "format": "binary"}}}
             responses: dict[str, Any] = {str(route.status_code): ok}
             error = {"content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}

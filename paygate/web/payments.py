@@ -16,13 +16,14 @@ from paygate.services.payments.service import DESCRIPTION_MAX, RequestDetail
 from paygate.services.payments.views import RequestView
 from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
+from paygate.web.receipts import ReceiptFields, checked_detail, record_detail
 
 # The smallest charge in any supported currency: each currency's own minimum is checked
 # by the domain (money.minimum_charge) and listed in GET .../payment-options.
 SMALLEST_CHARGE = min(minimum_charge(code) for code in SUPPORTED)
 
 
-class PaymentRequestCreate(RequestModel):
+class PaymentRequestCreate(RequestModel, ReceiptFields):
     multiline = frozenset({"description"})
     amount: int = Field(description="Minor units of the currency: 2500 is 25.00 USD, "
                                     "500 is 500 JPY. At least the currency's minimum "
@@ -154,9 +155,11 @@ async def call_options(request: Request) -> Response:
 async def create_request(request: Request) -> Response:
     principal = api_principal(request)
     body = await parse_body(request, PaymentRequestCreate)
+    detail = await checked_detail(request, principal, body.amount, body)
     view = await runtime(request).payments.create(
         principal, request.path_params["call_id"], amount=body.amount,
         currency=body.currency, description=body.description, capture=body.capture)
+    await record_detail(request, principal, view.id, detail)
     return json_response(request_out(view), status_code=201)
 
 
@@ -215,6 +218,7 @@ def routes() -> list[ApiRoute]:
                  methods=["POST"], body=PaymentRequestCreate, response=PaymentRequestOut,
                  status_code=201, tags=tags,
                  responses={409: "Add-on not enabled or no Stripe account linked",
+                            422: "Line items that do not add up to the amount",
                             502: "Stripe refused", 503: "Stripe unavailable"},
                  summary="Request a payment from the patient of this call (clinician)"),
         ApiRoute("/api/v1/calls/{call_id}/payment-requests", list_requests, methods=["GET"],

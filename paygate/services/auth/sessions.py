@@ -14,6 +14,7 @@ from paygate.domain.principals import Principal, Role
 from paygate.services.auth.launch import LaunchTokens
 from paygate.services.auth.tokens import TokenSigner
 from paygate.services.clinics.ownership import vouch
+from paygate.services.receipts.providers import remember_from_token
 from paygate.store.database import Database, as_utc, utcnow
 from paygate.store.models import AuthSession, UsedLaunchToken
 
@@ -58,6 +59,7 @@ class SessionService:
                     expires_at=expires_at,
                 ))
                 await vouch(tx, principal)
+                await remember_from_token(tx, principal, claims.provider_number)
         except IntegrityError:
             raise TokenReplayed("This launch token has already been used.") from None
         principal = Principal(**{**principal.__dict__, "session_id": session_id})

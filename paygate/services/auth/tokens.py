@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from paygate.domain.errors import InvalidInput, InvalidToken, TokenExpired
 from paygate.domain.principals import Principal, Role, validate_claims
+from paygate.domain.receipts import check_provider_number
 from paygate.domain.text import check_text
 
 LAUNCH_SALT = "paygate.launch.v1"
@@ -27,6 +28,7 @@ class LaunchClaims:
     principal: Principal
     jti: str
     expires_at: int
+    provider_number: str | None = None  # optional claim: the clinician's, for receipts
 
 
 class TokenSigner:
@@ -44,7 +46,7 @@ class TokenSigner:
     def mint_launch(self, *, role: Role, org_id: str, user_id: str, name: str,
                     clinic_id: str | None = None, call_id: str | None = None,
                     email: str | None = None, locale: str | None = None,
-                    ttl: int = 300) -> str:
+                    ttl: int = 300, provider_number: str | None = None) -> str:
         validate_claims(role, org_id, clinic_id, call_id)
         if not user_id:
             raise InvalidInput("A user id is required.", field="user")
@@ -56,6 +58,7 @@ class TokenSigner:
             "sub": user_id, "name": name, "role": role.value, "org": org_id,
             "clinic": clinic_id, "call": call_id, "email": email, "locale": locale,
             "exp": int(time.time()) + ttl, "jti": secrets.token_urlsafe(16),
+            "provider_number": check_provider_number(provider_number),
         }
         return self._launch.dumps({k: v for k, v in claims.items() if v is not None})
 
@@ -65,7 +68,8 @@ class TokenSigner:
         jti = data.get("jti")
         if not isinstance(jti, str) or not jti:
             raise InvalidToken("The launch token has no id.")
-        return LaunchClaims(principal=principal, jti=jti, expires_at=int(data["exp"]))
+        return LaunchClaims(principal=principal, jti=jti, expires_at=int(data["exp"]),
+                            provider_number=_provider_number(data.get("provider_number")))
 
     # -- access tokens -----------------------------------------------------------------
     def mint_access(self, principal: Principal, session_id: str, expires_at: int) -> str:
@@ -106,6 +110,17 @@ def _loads(serializer: URLSafeTimedSerializer, token: str, max_age: int,
     if data["exp"] < time.time():
         raise TokenExpired(f"The {what} has expired.")
     return data, signed_at.timestamp()
+
+
+def _provider_number(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidToken("The launch token's provider_number is malformed.")
+    try:
+        return check_provider_number(value, field="launch_token.provider_number")
+    except InvalidInput as exc:
+        raise InvalidToken(f"The launch token's provider_number: {exc.message}") from None
 
 
 def _principal(data: dict[str, Any], session_id: str = "") -> Principal:

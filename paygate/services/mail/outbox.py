@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from paygate.aio import wait_set
 from paygate.logs import log_event
 from paygate.services.ports import (
+    Attachment,
     MailTransport,
     OutgoingEmail,
     PermanentMailError,
@@ -48,6 +49,8 @@ class Draft:
 
 
 Renderer = Callable[[OutboxEmail], Awaitable[Draft | None]]
+# Files made at send time (a receipt's PDF), never stored in the outbox row.
+Attacher = Callable[[OutboxEmail], Awaitable[tuple[Attachment, ...]]]
 
 
 class Outbox:
@@ -63,9 +66,26 @@ class Outbox:
         self._poll = poll_interval
         self._wake = asyncio.Event()
         self._renderers: dict[str, Renderer] = {}
+        self._attachers: dict[str, Attacher] = {}
 
     def register_renderer(self, kind: str, renderer: Renderer) -> None:
         self._renderers[kind] = renderer
+
+    def register_attachments(self, kind: str, attacher: Attacher) -> None:
+        self._attachers[kind] = attacher
+
+    async def _attachments(self, row: OutboxEmail) -> tuple[Attachment, ...]:
+        """A kind's attachments; none when they cannot be made (the email still goes: the
+        receipt stays downloadable, and a lost email is worse than a missing file)."""
+        attacher = self._attachers.get(row.kind)
+        if attacher is None:
+            return ()
+        try:
+            return await attacher(row)
+        except Exception:
+            logger.exception("could not attach files to a %s email; sending it without",
+                             row.kind)
+            return ()
 
     def message_id(self, dedupe_key: str) -> str:
         digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
@@ -153,7 +173,8 @@ class Outbox:
         values: dict[str, object] = await self._render(row)
         email = OutgoingEmail(to=row.to_addr, subject=row.subject, text=row.text_body,
                               html=row.html_body, message_id=row.message_id,
-                              sender=self._sender, reply_to=row.reply_to)
+                              sender=self._sender, reply_to=row.reply_to,
+                              attachments=await self._attachments(row))
         attempts = row.attempts + 1
         try:
             await self._transport.send(email)

@@ -13,6 +13,7 @@ from paygate.web.admin import (
     onboarding,
     outbox,
     payouts,
+    receipts,
     refunds,
     reports,
     session,
@@ -23,4 +24,5 @@ def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(),
             *onboarding.routes(), *cases.routes(),
             *reports.routes(), *outbox.routes(), *refunds.routes(),
-            *host_events.routes(), *disputes.routes(), *payouts.routes()]
+            *host_events.routes(), *disputes.routes(), *payouts.routes(),
+            *receipts.routes()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -9,9 +11,11 @@ from starlette.routing import Route
 from paygate.domain.account_requirements import describe, disabled_because
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.money import SUPPORTED
+from paygate.domain.principals import Principal
 from paygate.domain.time_zones import all_zones, zone_for_country
 from paygate.services.clinics.onboarding import COUNTRIES
 from paygate.services.clinics.service import ClinicSettingsInput
+from paygate.web.admin.receipts import receipts_context
 from paygate.web.admin.session import (
     admin_principal,
     checked_form,
@@ -31,6 +35,7 @@ NOTICES = {
     "stripe_error": "Stripe could not complete the authorization, so nothing was linked. "
                     "Try Go to Stripe again.",
     "saved": "Settings saved.",
+    "receipts_saved": "Receipt details saved.",
     "refreshed": "Account details refreshed from Stripe.",
     "onboarded": "Your new Stripe account is set up and linked. Clinicians can now request "
                  "payments in calls.",
@@ -84,9 +89,9 @@ async def stripe_callback(request: Request) -> Response:
     return redirect(request, _page(clinic_id), notice)
 
 
-async def edit(request: Request) -> Response:
-    who = await admin_principal(request)
-    view = await runtime(request).clinics.overview(who, request.path_params["clinic_id"])
+async def edit_context(request: Request, who: Principal, clinic_id: str) -> dict[str, Any]:
+    """The Edit page's settings form as saved (the Receipts section adds its own)."""
+    view = await runtime(request).clinics.overview(who, clinic_id)
     clinic = view.clinic
     form = {"display_name": clinic.display_name or "", "reply_to": clinic.reply_to or "",
             "default_currency": clinic.default_currency,
@@ -94,9 +99,17 @@ async def edit(request: Request) -> Response:
             "pay_link_hours": str(clinic.pay_link_ttl // 3600),
             "time_zone": clinic.time_zone or zone_for_country(
                 view.link.country if view.link else None)}
-    return render(request, "admin/edit.html", who, {
-        "view": view, "form": form, "currencies": CURRENCIES, "zones": all_zones(),
-        "section": "client-payments"})
+    return {"view": view, "form": form, "currencies": CURRENCIES, "zones": all_zones(),
+            "section": "client-payments"}
+
+
+async def edit(request: Request) -> Response:
+    who = await admin_principal(request)
+    clinic_id = request.path_params["clinic_id"]
+    context = await edit_context(request, who, clinic_id)
+    context.update(await receipts_context(request, who, clinic_id))
+    context["notice"] = notice_of(request)
+    return render(request, "admin/edit.html", who, context)
 
 
 async def save_settings(request: Request) -> Response:
@@ -116,7 +129,8 @@ async def save_settings(request: Request) -> Response:
         return render(request, "admin/edit.html", who, {
             "view": view, "form": form.__dict__, "currencies": CURRENCIES,
             "zones": all_zones(), "alert": exc.message, "error_field": exc.field,
-            "section": "client-payments"},
+            "section": "client-payments",
+            **await receipts_context(request, who, clinic_id)},
             status_code=400)
     return redirect(request, _page(clinic_id), "saved")
 

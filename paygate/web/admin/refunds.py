@@ -27,7 +27,8 @@ STATUS_TEXT = {s.value: label for s, label in STATUS_LABELS.items()}
 NOTICES = {"refunded": "Refund made. The patient gets an email with its details, if they "
                        "gave an address for their receipt.",
            "link_revoked": "Payment link revoked: it and the sessions opened from it no "
-                           "longer work."}
+                           "longer work.",
+           "receipt_resent": "The receipt is being emailed again, with its PDF."}
 REFUND_STATUS = {RefundStatus.PENDING: "Waiting for Stripe", RefundStatus.SUCCEEDED: "Refunded",
                  RefundStatus.FAILED: "Failed"}
 
