@@ -25,6 +25,7 @@ from starlette.routing import Route
 from paygate.services.host_events.signing import EventSigner
 from tests.admin.conftest import admin_client, csrf_of
 from tests.conftest import Stack
+from tests.disputes.test_disputes import paid_and_disputed
 from tests.payments.conftest import Clinic, Login, request_payment, wait_until
 from tests.refunds.conftest import PATIENT_EMAIL, make_paid
 from tests.servers import serve_asgi
@@ -143,3 +144,15 @@ def test_forged_or_stale_deliveries_fail_the_hosts_check() -> None:
     other = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     rotating = EventSigner((other, SECRET)).headers("msg_1", int(time.time()), body)
     assert Webhook(SECRET).verify(body, rotating)  # during rotation either secret verifies
+
+
+def test_the_host_hears_of_a_dispute_with_its_deadline(stack: Stack, clinic: Clinic,
+                                                       host: Host) -> None:
+    made, dispute = paid_and_disputed(stack, "pm_card_createDispute", amount=4300)
+    disputed = wait_until(lambda: host.of_type("payment_request.disputed"), timeout=20)[0]
+    assert disputed["data"]["payment_request"] == made["id"]
+    assert disputed["data"]["status"] == "paid"  # the payment stands until Stripe decides
+    assert disputed["data"]["dispute"]["status"] == dispute["status"] == "needs_response"
+    assert (disputed["data"]["dispute"]["reason"], disputed["data"]["dispute"]["amount"]) == \
+        ("fraudulent", 4300)
+    assert disputed["data"]["dispute"]["evidence_due_by"]

@@ -27,7 +27,13 @@ from paygate.logs import log_event
 from paygate.services.host_events.payloads import body, event_type
 from paygate.services.host_events.signing import EventSigner
 from paygate.store.database import Database, as_utc, utcnow
-from paygate.store.models import Clinic, HostEventDelivery, PaymentRequest, PaymentRequestEvent
+from paygate.store.models import (
+    Clinic,
+    Dispute,
+    HostEventDelivery,
+    PaymentRequest,
+    PaymentRequestEvent,
+)
 
 logger = logging.getLogger("paygate.host_events")
 # Seconds before attempt n+1: about 29 hours in all, then the delivery is given up.
@@ -154,7 +160,9 @@ class HostEventRelay:
                 and utcnow() - as_utc(row.created_at) < CARD_WAIT:
             return None  # the charge's card details usually follow within moments
         clinic = await tx.get(Clinic, request.clinic_id)
-        return body(row.type, entry, request, clinic, as_utc(entry.created_at))
+        dispute = await tx.get(Dispute, entry.actor_id) \
+            if row.type == "payment_request.disputed" else None
+        return body(row.type, entry, request, clinic, as_utc(entry.created_at), dispute)
 
     async def _post(self, client: httpx.AsyncClient, webhook_id: str,
                     payload: bytes) -> str | None:
