@@ -4,7 +4,8 @@
 import {cancelAction} from "./cancel.js";
 import {cardLabel, formatTime, h, reference, refundNote, replace, typed} from "./dom.js";
 import {N_, t, tx, zero} from "./i18n.js";
-import {formatMoney, money, parseMajor} from "./money.js";
+import {holdActions} from "./holds.js";
+import {amountIn, formatMoney, money, parseMajor} from "./money.js";
 import {payLinkAction} from "./paylink.js";
 import {ReceivedPopup} from "./received.js";
 import {refundAction} from "./refunds.js";
@@ -14,6 +15,7 @@ const AT_CHECKOUT = [N_("Patient is paying\u2026"), "active"];
 const STATUS = {
   requested: [N_("Waiting for patient"), "pending"],
   processing: [N_("Processing"), "pending"],
+  authorized: [N_("Card held: charge at the end"), "active"],
   paid: [N_("Paid"), "ok"],
   failed: [N_("Payment failed"), "bad"],
   cancelled: [N_("Cancelled"), "muted"],
@@ -49,7 +51,7 @@ export class ClinicianView {
     this.callId = callId;
     this.formOpen = sessionValue(session, "formOpen", false);
     this.draft = sessionValue(session, "draft", {amount: "", currency: options.default_currency,
-      description: ""});
+      description: "", hold: false});
     this.popup = new ReceivedPopup(this);
     this.atCheckout = new Map();  // request id -> timer: the patient has its checkout open
     this.cancelling = null;  // the open "Cancel this payment request?" dialog
@@ -117,8 +119,11 @@ export class ClinicianView {
     const descriptionError = h("p", {id: "pg-description-error", class: "pg-field-error",
       role: "alert"});
     const formError = h("div", {class: "pg-form-error", role: "alert"});
+    const hold = h("input", {id: "pg-hold", name: "hold", type: "checkbox",
+      checked: Boolean(this.draft.hold)});
+    const submitLabel = () => hold.checked ? t("Hold payment") : t("Request Payment");
     const submit = h("button", {type: "submit", class: "pg-btn pg-btn-primary"},
-      t("Request Payment"));
+      submitLabel());
     const limit = (minor, info) => formatMoney(minor, info.code, info.exponent);
     const limits = () => {
       const info = this.options.currencies.find((c) => c.code === currency.value);
@@ -131,12 +136,13 @@ export class ClinicianView {
     };
     const saveDraft = () => {
       this.draft = {amount: amount.value, currency: currency.value,
-        description: description.value};
+        description: description.value, hold: hold.checked};
       setSessionValue(this.session, "draft", this.draft);
     };
     currency.addEventListener("change", () => { limits(); saveDraft(); });
     amount.addEventListener("input", () => { amountError.textContent = ""; saveDraft(); });
     description.addEventListener("input", () => { descriptionError.textContent = ""; saveDraft(); });
+    hold.addEventListener("change", () => { submit.textContent = submitLabel(); saveDraft(); });
     limits();
 
     const form = h("form", {class: "pg-card pg-form", novalidate: true,
@@ -150,7 +156,12 @@ export class ClinicianView {
       h("p", {id: "pg-description-hint", class: "pg-hint"},
         t("What the payment is for, e.g. \u201cConsultation fee\u201d. The patient sees it " +
           "on their receipt: don\u2019t include clinical details or diagnoses.")),
-      descriptionError, formError,
+      descriptionError,
+      h("div", {class: "pg-toggle"}, hold,
+        h("label", {for: "pg-hold"}, t("Hold now, charge at the end of the consultation")),
+        h("p", {class: "pg-hint"}, t("The patient's card is authorised for up to this " +
+          "amount; you charge the final amount (or release the hold) when you finish."))),
+      formError,
       h("div", {class: "pg-actions"},
         h("button", {type: "button", class: "pg-btn pg-btn-quiet",
           onclick: () => this.closeForm()}, t("Cancel")),
@@ -193,11 +204,14 @@ export class ClinicianView {
       try {
         const created = await this.api.post(
           `/api/v1/calls/${encodeURIComponent(this.callId)}/payment-requests`,
-          {amount: parsed.minor, currency: code, description: description.value.trim()});
+          {amount: parsed.minor, currency: code, description: description.value.trim(),
+            capture: hold.checked ? "manual" : "automatic"});
         this.book.apply(created);
         this.events.emit("request-created", {request: created});
-        this.announce(t("Payment of {amount} requested.", {amount: money(created)}));
-        this.draft = {amount: "", currency: code, description: ""};
+        this.announce(hold.checked
+          ? t("Hold of up to {amount} requested.", {amount: money(created)})
+          : t("Payment of {amount} requested.", {amount: money(created)}));
+        this.draft = {amount: "", currency: code, description: "", hold: false};
         setSessionValue(this.session, "draft", this.draft);
         this.closeForm();
         this.renderList();
@@ -206,7 +220,7 @@ export class ClinicianView {
           : err.field === "amount" || err.code === "invalid_amount" ? amountError : formError;
         target.textContent = err.message;
         submit.disabled = false;
-        submit.textContent = t("Request Payment");
+        submit.textContent = submitLabel();
       } finally {
         this.busy = false;
       }
@@ -247,10 +261,13 @@ export class ClinicianView {
       ? h("p", {class: "pg-item-note pg-bad"},
         tx("Last attempt failed: {reason} The patient can try again.",
           {reason: h("bdi", {}, r.failure_message)}))
-      : r.status === "paid" && r.card_last4
-        ? h("p", {class: "pg-item-note"},
-          tx("Paid with {card}", {card: cardLabel(r.card_brand, r.card_last4)}))
-        : null;
+      : r.status === "paid" && r.amount_paid != null && r.amount_paid < r.amount
+        ? h("p", {class: "pg-item-note"}, t("Charged {paid} of the {held} held.",
+          {paid: money(r), held: amountIn(r.amount, r.currency)}))
+        : r.status === "paid" && r.card_last4
+          ? h("p", {class: "pg-item-note"},
+            tx("Paid with {card}", {card: cardLabel(r.card_brand, r.card_last4)}))
+          : null;
     return h("li", {class: "pg-item", dataset: {requestId: r.id, status: r.status}},
       h("div", {class: "pg-item-top"},
         h("span", {class: "pg-item-amount"}, money(r)),
@@ -264,7 +281,8 @@ export class ClinicianView {
       detail,
       refundNote(r),
       cancelAction(this, r),
-      h("div", {class: "pg-item-actions"}, payLinkAction(this, r), refundAction(this, r)));
+      h("div", {class: "pg-item-actions"}, holdActions(this, r), payLinkAction(this, r),
+        refundAction(this, r)));
   }
 
   announce(text) { this.liveEl.textContent = text; }

@@ -64,10 +64,13 @@ export function amountIn(minor, currency) {
 }
 
 /**
- * A payment request's amount as the locale writes it ("$45.50").
- * @param {{amount: number, currency: string}} request
+ * A payment request's amount as the locale writes it ("$45.50"): what was charged once
+ * paid (`amount_paid`), else what is asked or held.
+ * @param {{amount: number, currency: string, amount_paid?: number | null}} request
  * @returns {string}
  */
 export function money(request) {
-  return amountIn(request.amount, request.currency);
+  // What was charged, once paid: a hold charged in part shows what it was charged.
+  const minor = request.amount_paid ?? request.amount;
+  return amountIn(minor, request.currency);
 }

@@ -23,7 +23,7 @@ export function refundLine(r) {
   if (!r.amount_refunded || r.status === "paid") return null;
   const line = t("Refunded {amount} on {date}.", {amount: money(r.amount_refunded, r),
     date: refundDate(r)});
-  const left = r.amount - r.amount_refunded;
+  const left = (r.amount_paid ?? r.amount) - r.amount_refunded;
   return left > 0 && r.status === "partially_refunded"
     ? `${line} ${t("{amount} is still paid.", {amount: money(left, r)})}` : line;
 }
@@ -34,7 +34,7 @@ export async function renderDone(view, r) {
   const refunded = refundLine(r);
   const facts = h("dl", {class: "pg-facts"});
   const fill = () => replace(facts,
-    h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"}, money(r.amount, r)),
+    h("dt", {}, t("Amount")), h("dd", {class: "pg-strong"}, money(r.amount_paid ?? r.amount, r)),
     h("dt", {}, t("Paid to")), typed("dd", {}, r.clinic_name),
     h("dt", {}, t("Description")), typed("dd", {}, r.description),
     h("dt", {}, t("Reference")), h("dd", {}, reference(r.reference)),
@@ -60,7 +60,7 @@ export async function renderDone(view, r) {
   if (r.status === "paid" && view.announcedPaid !== r.id) {
     view.announcedPaid = r.id;
     view.announce(t("Payment successful: {amount} paid to {clinic}.",
-      {amount: money(r.amount, r), clinic: r.clinic_name}));
+      {amount: money(r.amount_paid ?? r.amount, r), clinic: r.clinic_name}));
     view.events.emit("payment-succeeded", {request: r});
   }
   if (!email) {

@@ -100,6 +100,7 @@ export class PatientView {
     const requests = this.book.list();
     const open = requests.filter((r) => PAYABLE.has(r.status));
     const paid = requests.filter((r) => SETTLED_LABELS[r.status]);
+    const held = requests.filter((r) => r.status === "authorized");
     if (this.screen.name !== "home") {
       this.screen = {name: "home"};
       setSessionValue(this.session, "screen", this.screen);
@@ -116,15 +117,27 @@ export class PatientView {
       const title = `pg-prompt-${r.id}`;
       parts.push(h("section", {class: "pg-card pg-prompt", dataset: {requestId: r.id},
         "aria-labelledby": title},
-        h("h2", {id: title, class: "pg-eyebrow"}, t("Payment requested")),
+        h("h2", {id: title, class: "pg-eyebrow"},
+          r.capture === "manual" ? t("Card hold requested") : t("Payment requested")),
         typed("p", {class: "pg-clinic"}, r.clinic_name),
         h("p", {class: "pg-big"}, money(r)),
         typed("p", {class: "pg-desc"}, r.description),
+        r.capture === "manual" ? holdWording(r) : null,
         r.status === "processing" ? h("p", {class: "pg-muted"}, t("A payment is being processed."))
           : null,
         h("button", {type: "button", class: "pg-btn pg-btn-primary pg-wide",
           "data-autofocus": open.length === 1 ? "" : null, "data-focus-key": `pay:${r.id}`,
           onclick: () => this.go({name: "checkout", id: r.id})}, t("Pay now"))));
+    }
+    for (const r of held) {
+      parts.push(h("section", {class: "pg-card pg-prompt", dataset: {requestId: r.id},
+        "aria-label": t("Card hold")},
+        h("p", {class: "pg-eyebrow"}, t("Card hold")),
+        h("p", {class: "pg-big"}, money(r)),
+        typed("p", {class: "pg-desc"}, r.description),
+        h("p", {class: "pg-muted", "data-testid": "held"}, t("Up to {amount} is held on " +
+          "your card. You'll be charged at the end of your consultation; the hold is " +
+          "released if you are not charged.", {amount: money(r)}))));
     }
     if (paid.length) {
       parts.push(h("h3", {class: "pg-section"}, t("Paid in this call")),
@@ -155,7 +168,7 @@ export class PatientView {
       t("Loading secure card form\u2026")));
     const error = h("div", {class: "pg-form-error", role: "alert", "data-testid": "pay-error"});
     const pay = h("button", {type: "submit", class: "pg-btn pg-btn-primary pg-wide", disabled: true},
-      t("Pay {amount}", {amount: money(request)}));
+      payLabel(request));
     const form = h("form", {class: "pg-form", novalidate: true, "aria-label": t("Pay")},
       h("label", {for: "pg-email", class: "pg-label"}, t("Email for your receipt")),
       email, emailError,
@@ -255,7 +268,7 @@ export class PatientView {
   setPaying(checkout, paying, {pay, back, request}) {
     checkout.paying = paying;
     pay.setAttribute("aria-disabled", String(paying));
-    pay.textContent = paying ? t("Processing\u2026") : t("Pay {amount}", {amount: money(request)});
+    pay.textContent = paying ? t("Processing\u2026") : payLabel(request);
     pay.setAttribute("aria-busy", String(paying));
     back.setAttribute("aria-disabled", String(paying));
   }
@@ -313,10 +326,15 @@ export class PatientView {
     } else if (before.status !== after.status && PAYABLE.has(before.status)) {
       if (after.status === "cancelled") this.announce(t("This payment request was cancelled"));
       if (after.status === "expired") this.announce(t("This payment request has expired"));
+    } else if (before.status !== after.status && after.status === "authorized") {
+      this.announce(t("Up to {amount} is held on your card.", {amount: money(after)}));
     } else if (after.amount_refunded > (before.amount_refunded || 0)) {
       this.announce(refundLine(after));
     }
     const s = this.screen;
+    if (before?.status === "authorized" && after.status === "paid" && s.name === "home") {
+      return this.go({name: "done", id: after.id});  // the hold was charged: show for how much
+    }
     if (s.name === "checkout" && s.id === after.id) {
       if (after.status === "paid") return this.go({name: "done", id: after.id});
       if (!PAYABLE.has(after.status)) return this.go({name: "ended", id: after.id});
@@ -325,4 +343,27 @@ export class PatientView {
     }
     if (s.name === "home" || (s.name === "done" && s.id === after.id)) this.render();
   }
+}
+
+
+/**
+ * What a hold means for the patient, before they authorise it.
+ * @param {import("./types.js").PaymentRequest} r
+ * @returns {HTMLElement}
+ */
+function holdWording(r) {
+  return h("p", {class: "pg-muted", "data-testid": "hold-wording"},
+    t("You'll be charged up to {amount} at the end of your consultation; the hold is " +
+      "released if you are not charged.", {amount: money(r)}));
+}
+
+
+/**
+ * The checkout's button: pay now, or authorise a hold.
+ * @param {import("./types.js").PaymentRequest} r
+ * @returns {string}
+ */
+function payLabel(r) {
+  return r.capture === "manual" ? t("Authorise up to {amount}", {amount: money(r)})
+    : t("Pay {amount}", {amount: money(r)});
 }

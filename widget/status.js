@@ -2,8 +2,8 @@
 // (paygate/domain/payment_requests.py: OPEN, SETTLED); these sets mirror it for drawing.
 
 /**
- * @typedef {"requested" | "processing" | "failed" | "paid" | "partially_refunded" |
- *   "refunded" | "cancelled" | "expired"} Status
+ * @typedef {"requested" | "processing" | "authorized" | "failed" | "paid" |
+ *   "partially_refunded" | "refunded" | "cancelled" | "expired"} Status
  */
 
 /** Still payable: the patient can pay it, the clinician can cancel it or send a link. */

@@ -21,6 +21,8 @@
  * @property {string} updated_at ISO 8601
  * @property {string | null} [paid_at] ISO 8601
  * @property {number} amount_refunded minor units refunded so far
+ * @property {"automatic" | "manual"} [capture] manual: a hold, charged at the end
+ * @property {number | null} [amount_paid] minor units charged, once paid
  * @property {string | null} [pay_link_until] ISO 8601, while a sent link is valid
  * @property {string | null} [client_secret] only in GET .../payment-requests/{id}
  * @property {string | null} [receipt_email] only in GET .../payment-requests/{id}

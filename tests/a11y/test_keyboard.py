@@ -57,6 +57,8 @@ def test_a_payment_with_the_keyboard_only(stack: Stack, clinic: Clinic, browser:
     assert focused_id(doctor) == "pg-description"
     doctor.keyboard.type("Follow-up consultation")
     doctor.keyboard.press("Tab")
+    assert focused_id(doctor) == "pg-hold"  # "Hold now, charge at the end": left unticked
+    doctor.keyboard.press("Tab")
     assert focus_ring(doctor)["text"] == "Cancel"
     doctor.keyboard.press("Tab")
     submit = focus_ring(doctor)

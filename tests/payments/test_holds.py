@@ -15,6 +15,7 @@ from paygate.store.database import Database
 from paygate.store.models import PaymentRequest
 from tests.conftest import Stack
 from tests.payments.conftest import Clinic, Login, in_thread, pay, status_of, wait_until
+from tests.receipts.conftest import pdf_text
 from tests.refunds.conftest import refund_mails
 
 
@@ -64,6 +65,9 @@ def test_hold_authorise_charge_less_then_refund_part_of_what_was_charged(
         ("manual", 8000, 6550)
     [receipt] = stack.mail.mailbox.wait_for(lambda m: m.subject.startswith("Your receipt"))
     assert "$65.50" in receipt.text() and "$80.00" not in receipt.text()
+    pdf = patient.get(f"/api/v1/payment-requests/{held['id']}/receipt.pdf")
+    assert pdf.status_code == 200, pdf.text
+    assert "65.50" in pdf_text(pdf.content) and "80.00" not in pdf_text(pdf.content)
 
     refunded = clinician.post(f"/api/v1/payment-requests/{held['id']}/refunds",
                               json={"amount": 1550, "reason": "requested_by_patient"})

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from paygate.domain.payment_requests import charged
 from paygate.domain.receipts import LineItem, Title, gst_total, lines_of, title_of
 from paygate.domain.tax_ids import TaxId
 from paygate.services.payments.ledger import clinic_label
@@ -83,8 +84,10 @@ async def document_of(tx: AsyncSession, row: PaymentRequest) -> ReceiptDocument:
         provider_name=detail.provider_name if detail else row.requested_by_name,
         provider_number=detail.provider_number if detail else None,
         service_date=detail.service_date if detail else paid_at.date(),
-        lines=lines_of(items_of(detail), row.description, row.amount),
-        currency=row.currency, amount=row.amount, paid_at=paid_at,
+        # A hold charged in part: one line of what was charged (its items were the hold's).
+        lines=lines_of(items_of(detail) if charged(row.amount, row.amount_paid) == row.amount
+                       else (), row.description, charged(row.amount, row.amount_paid)),
+        currency=row.currency, amount=charged(row.amount, row.amount_paid), paid_at=paid_at,
         card_brand=row.card_brand, card_last4=row.card_last4,
         refunds=tuple(RefundLine(r.amount, as_utc(r.succeeded_at or r.updated_at))
                       for r in refunds),
