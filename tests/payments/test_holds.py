@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from paygate.store.database import Database
 from paygate.store.models import PaymentRequest
+from tests.admin.conftest import admin_client, csrf_of
 from tests.conftest import Stack
 from tests.payments.conftest import Clinic, Login, in_thread, pay, status_of, wait_until
 from tests.receipts.conftest import pdf_text
@@ -135,3 +136,23 @@ def test_a_released_hold_and_one_left_past_its_time(stack: Stack, clinic: Clinic
     wait_until(lambda: status_of(clinician, second["id"]) == "expired")
     history = clinician.get(f"/api/v1/payment-requests/{second['id']}").json()
     assert history["status"] == "expired"
+
+
+def test_a_clinic_admin_sets_how_long_holds_may_wait(stack: Stack, clinic: Clinic) -> None:
+    page = "/admin/clinics/clinic_1/client-payments"
+    with admin_client(stack, "clinic_admin") as admin:
+        edit = admin.get(f"{page}/edit")
+        assert 'name="hold_hours"' in edit.text and 'value="24"' in edit.text
+
+        def save(hours: str) -> httpx.Response:
+            return admin.post(f"{page}/settings", data={
+                "csrf": csrf_of(admin.get(f"{page}/edit").text), "display_name": "Sunrise",
+                "reply_to": "", "default_currency": "usd", "pay_link_hours": "72",
+                "time_zone": "UTC", "hold_hours": hours})
+
+        for bad in ("0", "145", "2.5", "一"):
+            refused = save(bad)
+            assert refused.status_code == 400 and "1 to 144 hours" in refused.text, bad
+        assert save("6").status_code == 303
+        assert 'id="hold_hours" name="hold_hours" type="text" inputmode="numeric" ' \
+            'maxlength="3" value="6"' in admin.get(f"{page}/edit").text

@@ -87,6 +87,7 @@ class ClinicSettingsInput:
     share_description: bool
     pay_link_hours: str = ""  # empty: the default, 72
     time_zone: str = ""      # an IANA name; empty keeps the clinic's
+    hold_hours: str = ""     # empty: the default, 24
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ class ClinicService:
                 "The reply-to address must be an email address like "
                 "billing@clinic.example."))
         hours = _link_hours(form.pay_link_hours)
+        hold = _hold_hours(form.hold_hours)
         zone = form.time_zone.strip()
         if zone and not is_zone(zone):
             raise InvalidInput(f"There is no time zone {zone[:64]!r}; pick one from the list.",
@@ -256,6 +258,7 @@ class ClinicService:
         async with self._db.transaction() as tx:
             clinic = await self._allowed(tx, who, clinic_id)
             clinic.pay_link_ttl = hours * 3600
+            clinic.hold_hours = hold
             if zone:
                 clinic.time_zone = zone
             clinic.display_name = name or None
@@ -282,6 +285,16 @@ class ClinicService:
     async def all_clinics(self) -> list[ClinicRow]:
         return await self.clinics_for(Principal(user_id="cli", name="paygate CLI",
                                                 role=Role.OPERATOR, org_id=""))
+
+
+def _hold_hours(text: str) -> int:
+    """How long a card hold may stay uncharged before paygate releases it: 1 to 144 hours
+    (6 days, before Stripe's own 7-day expiry)."""
+    value = text.strip() or "24"
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 144:
+        raise InvalidInput("Holds are released after 1 to 144 hours (6 days); enter a whole "
+                           "number of hours.", field="hold_hours")
+    return int(value)
 
 
 def _link_hours(text: str) -> int:

@@ -97,6 +97,7 @@ async def edit_context(request: Request, who: Principal, clinic_id: str) -> dict
             "default_currency": clinic.default_currency,
             "share_description": clinic.share_description,
             "pay_link_hours": str(clinic.pay_link_ttl // 3600),
+            "hold_hours": str(clinic.hold_hours),
             "time_zone": clinic.time_zone or zone_for_country(
                 view.link.country if view.link else None)}
     return {"view": view, "form": form, "currencies": CURRENCIES, "zones": all_zones(),
@@ -119,7 +120,7 @@ async def save_settings(request: Request) -> Response:
         display_name=field(data, "display_name"), reply_to=field(data, "reply_to"),
         default_currency=field(data, "default_currency"),
         share_description=field(data, "share_description") == "on",
-        pay_link_hours=field(data, "pay_link_hours"),
+        pay_link_hours=field(data, "pay_link_hours"), hold_hours=field(data, "hold_hours"),
         time_zone=field(data, "time_zone"))
     clinics = runtime(request).clinics
     try:
