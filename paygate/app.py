@@ -19,8 +19,10 @@ from paygate.settings import Settings
 from paygate.store.database import upgrade_async
 from paygate.web import (
     admin,
+    cases,
     checkout_notices,
     health,
+    inbound_mail,
     pay_links,
     payments,
     realtime,
@@ -37,6 +39,11 @@ from paygate.web.middleware import ResponseMiddleware
 from paygate.web.openapi import openapi_endpoint
 from paygate.web.rate_limits import build_rate_limiter
 
+# Where files arrive: case forms with attachments, and mail providers' inbound webhook.
+UPLOAD_PATHS = {r"/admin/cases/new": 16 * 1024 * 1024,
+                r"/admin/requests/[^/]+/comments": 16 * 1024 * 1024,
+                r"/inbound/email": 26 * 1024 * 1024}
+
 
 def build_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [Route("/openapi.json", openapi_endpoint, methods=["GET"])]
@@ -50,6 +57,8 @@ def build_routes() -> list[BaseRoute]:
     routes += refunds.routes()
     routes += pay_links.routes()
     routes += receipts.routes()
+    routes += cases.routes()
+    routes += inbound_mail.routes()
     return routes
 
 
@@ -83,7 +92,8 @@ def create_app(settings: Settings, *, migrate: bool | None = None,
                     Middleware(ResponseMiddleware, hsts=settings.secure_cookies),
                     Middleware(BodyLimits, max_bytes=settings.max_body_bytes,
                                timeout=settings.body_timeout,
-                               max_bytes_under={"/webhooks/": settings.max_webhook_bytes}),
+                               max_bytes_under={"/webhooks/": settings.max_webhook_bytes},
+                               max_bytes_matching=UPLOAD_PATHS),
                     *widget.cors_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from paygate.adapters.broadcast import make_broadcast
@@ -15,8 +15,10 @@ from paygate.metrics import Metrics
 from paygate.services.auth.launch import LaunchTokens
 from paygate.services.auth.sessions import SessionService
 from paygate.services.auth.tokens import TokenSigner
-from paygate.services.clinics.cases import CaseService
 from paygate.services.clinics.service import ClinicService
+from paygate.services.desk.clock import CaseClock
+from paygate.services.desk.inbound import InboundMail
+from paygate.services.desk.service import CaseService
 from paygate.services.disputes.service import DisputeService
 from paygate.services.host_events.relay import HostEventRelay
 from paygate.services.mail.outbox import Outbox
@@ -27,7 +29,7 @@ from paygate.services.payments.ledger import RequestLedger
 from paygate.services.payments.receipts import ReceiptWriter
 from paygate.services.payments.service import PaymentService
 from paygate.services.payouts.service import PayoutService
-from paygate.services.ports import Broadcast, MailTransport, PaymentGateway
+from paygate.services.ports import Broadcast, MailInbox, MailTransport, PaymentGateway
 from paygate.services.receipts.service import ReceiptService
 from paygate.services.refunds.service import RefundService
 from paygate.services.reports.service import ReportService
@@ -57,6 +59,21 @@ def make_gateway(settings: Settings, metrics: Metrics) -> PaymentGateway | None:
     )
 
 
+class Listener(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def make_inbound_smtp(settings: Settings, inbox: MailInbox) -> Listener | None:
+    if settings.inbound_smtp is None:
+        return None
+    from paygate.adapters.inbound_smtp import InboundSmtp
+
+    host, port = settings.inbound_smtp
+    return InboundSmtp(inbox, host, port, settings.mail_domain)
+
+
 def make_mail_transport(settings: Settings) -> MailTransport | None:
     if not settings.smtp_url:
         return None
@@ -81,6 +98,7 @@ class Runtime:
     payments: PaymentService
     clinics: ClinicService
     cases: CaseService
+    inbound: InboundMail
     reports: ReportService
     reconciler: Reconciler
     undelivered: UndeliveredMail
@@ -91,6 +109,7 @@ class Runtime:
     disputes: DisputeService
     payouts: PayoutService
     host_events: HostEventRelay | None = None
+    inbound_smtp: Listener | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -120,6 +139,9 @@ class Runtime:
         launch = LaunchTokens.from_settings(signer, settings)
         sessions = SessionService(db, signer, launch, settings.access_token_ttl,
                                   settings.admin_session_ttl)
+        cases = CaseService(db, outbox, settings)
+        inbound = InboundMail(db, cases)
+        clock = CaseClock(db, cases.mail, settings.case_autoclose_days)
         receipts = ReceiptService(db, outbox)
         outbox.register_attachments("receipt", receipts.email_attachments)
         outbox.register_attachments("refund_receipt", receipts.email_attachments)
@@ -128,10 +150,11 @@ class Runtime:
             sessions=sessions,
             gateway=gateway, broadcast=broadcast, outbox=outbox, events=events,
             webhooks=webhooks,
-            payments=payments, clinics=clinics, cases=CaseService(db, outbox, settings),
+            payments=payments, clinics=clinics, cases=cases,
+            inbound=inbound, inbound_smtp=make_inbound_smtp(settings, inbound),
             reports=ReportService(db),
             reconciler=Reconciler(db, payments, webhooks, sessions.purge_expired,
-                                  settings.reconcile_interval),
+                                  settings.reconcile_interval, clock.run_once),
             undelivered=UndeliveredMail(db, outbox),
             refunds=refunds, pay_links=PayLinkService(db, signer, sessions, payments, outbox,
                                                       broadcast, settings.payment_request_ttl),
@@ -147,6 +170,8 @@ class Runtime:
 
     async def start(self) -> None:
         await self.broadcast.connect()
+        if self.inbound_smtp is not None:
+            await self.inbound_smtp.start()
         if self.settings.run_workers:
             self.spawn(self.outbox.run(), "outbox")
             if self.host_events is not None:
@@ -160,6 +185,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.inbound_smtp is not None:
+            await self.inbound_smtp.close()
         self.metrics.close()
         await self.broadcast.disconnect()
         if self.gateway is not None:

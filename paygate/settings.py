@@ -63,6 +63,14 @@ class Settings:
     # Signed events to the host platform (Standard Webhooks): where, and the secret(s).
     events_url: str | None = None
     events_secrets: tuple[str, ...] = ()
+    # The service desk: paygate's own SMTP listener for replies to case emails
+    # ("host:port", off by default), the domain of the reply addresses it hands out, the
+    # secret a mail provider's inbound webhook carries, and the days a proposed resolution
+    # waits for the requester before the case closes by itself.
+    inbound_smtp: tuple[str, int] | None = None
+    reply_domain: str | None = None
+    inbound_secret: str | None = None
+    case_autoclose_days: int = 7
     metrics_token: str | None = None  # GET /metrics takes `Authorization: Bearer <it>`
     payment_request_ttl: int = 30 * 60
     reconcile_interval: int = 60
@@ -101,6 +109,13 @@ class Settings:
     def secure_cookies(self) -> bool:
         return bool(self.public_url and self.public_url.startswith("https://"))
 
+    @property
+    def mail_domain(self) -> str:
+        """Where replies to case emails go: PAYGATE_REPLY_DOMAIN, else the public URL's
+        host."""
+        host = urlsplit(self.public_url or "").hostname
+        return self.reply_domain or host or "paygate.local"
+
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -114,6 +129,10 @@ class Settings:
             events_url=env.optional_url("PAYGATE_EVENTS_URL"),
             events_secrets=env.events_secrets(),
             metrics_token=env.get("PAYGATE_METRICS_TOKEN"),
+            inbound_smtp=env.host_port("PAYGATE_INBOUND_SMTP"),
+            reply_domain=env.domain("PAYGATE_REPLY_DOMAIN"),
+            inbound_secret=env.inbound_secret("PAYGATE_INBOUND_SECRET"),
+            case_autoclose_days=env.count("PAYGATE_CASE_AUTOCLOSE_DAYS", 7),
             secret_key=env.secret_key("PAYGATE_SECRET_KEY", data_dir),
             database_url=env.database_url("PAYGATE_DATABASE_URL", data_dir),
             data_dir=data_dir,
@@ -204,6 +223,29 @@ class _Env:
             raise SettingsError("PAYGATE_LAUNCH_ISSUER needs PAYGATE_LAUNCH_JWT_SECRET or "
                                 "PAYGATE_LAUNCH_JWKS_URL.")
         return issuer, secret, jwks
+
+    def host_port(self, name: str) -> tuple[str, int] | None:
+        value = self.get(name)
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{name} must read host:port, such as 0.0.0.0:2525")
+        return host.strip("[]"), int(port)
+
+    def domain(self, name: str) -> str | None:
+        value = self.get(name)
+        if value is not None and not all(
+                part and len(part) <= 63 and part.replace("-", "").isalnum()
+                for part in value.split(".")):
+            raise SettingsError(f"{name} must be a mail domain, such as reply.example.com")
+        return value.lower() if value else None
+
+    def inbound_secret(self, name: str) -> str | None:
+        value = self.get(name)
+        if value is not None and len(value) < 32:
+            raise SettingsError(f"{name} must be at least 32 characters long.")
+        return value
 
     def events_secrets(self) -> tuple[str, ...]:
         """PAYGATE_EVENTS_SECRET: whsec_ + base64 (Standard Webhooks), comma-separated while

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -236,3 +236,11 @@ class Attachment:
 
 class MailTransport(Protocol):
     async def send(self, email: OutgoingEmail) -> None: ...
+
+
+class MailInbox(Protocol):
+    """Where replies to case emails arrive (the desk's InboundMail)."""
+
+    def accepts(self, recipient: str) -> bool: ...
+
+    async def receive(self, raw: bytes, recipients: Sequence[str] = ()) -> str: ...

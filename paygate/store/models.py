@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -220,11 +221,27 @@ class OutboxEmail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
-class EnablementCase(Base):
-    __tablename__ = "enablement_cases"
+class Case(Base):
+    """A service desk case: an enablement request, a payment inquiry, billing, other."""
+
+    __tablename__ = "enablement_cases"  # its first kind; kept so no row moves
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="enablement",
+                                      server_default="enablement")
+    category: Mapped[str] = mapped_column(String(32), default="addon",
+                                          server_default="addon")
+    subject: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    priority: Mapped[str] = mapped_column(String(16), default="routine",
+                                          server_default="routine")
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payment_request_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    tier: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    due_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True, index=True)
+    first_answered_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    proposed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
     reason: Mapped[str] = mapped_column(Text)
     contact: Mapped[str] = mapped_column(String(320))
     requester_id: Mapped[str] = mapped_column(String(64))
@@ -252,17 +269,56 @@ class CaseClinic(Base):
 
 
 class CaseComment(Base):
-    """The case thread: comments and status changes, oldest first."""
+    """The case thread: comments and history lines (status, assignment, priority,
+    escalation), oldest first."""
 
     __tablename__ = "case_comments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("enablement_cases.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # comment, status, assignment
+    kind: Mapped[str] = mapped_column(String(16))  # comment, status, assignment, ...
     author_id: Mapped[str] = mapped_column(String(64))
     author_name: Mapped[str] = mapped_column(String(200))
     author_role: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(8), default="web", server_default="web")
+    message_id: Mapped[str | None] = mapped_column(String(200), nullable=True)  # by email
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class CaseAttachment(Base):
+    """A file on a case, kept in the database (never under a served path). One sent by
+    email waits, unseen by anyone else, until its sender confirms it holds no PHI."""
+
+    __tablename__ = "case_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # None while it belongs to a case being filed (its preview): `draft` names that filing
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("enablement_cases.id"),
+                                                index=True, nullable=True)
+    draft: Mapped[str | None] = mapped_column(String(48), nullable=True, index=True)
+    comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploader_id: Mapped[str] = mapped_column(String(64))
+    uploader_name: Mapped[str] = mapped_column(String(200))
+    uploader_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    no_phi_confirmed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class DeskMember(Base):
+    """An operator of the service desk: their department and escalation tier. Recorded
+    at their first sign-in; an operator sets another's department and tier."""
+
+    __tablename__ = "desk_members"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    tier: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class UsedLaunchToken(Base):

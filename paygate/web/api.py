@@ -97,7 +97,7 @@ def json_response(model: BaseModel | list[BaseModel] | dict[str, Any],
 
 
 MULTILINE_FORM_FIELDS = frozenset({"note", "body", "reason", "resolution", "rating_comment",
-                                   "address", "footer"})
+                                   "address", "footer", "description", "comment"})
 # Single-line fields whose service refuses a line break itself, in a person's words ("The
 # name shown to patients must be on one line"); the form check still refuses every other
 # control character in them.

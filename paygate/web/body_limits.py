@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,18 +22,25 @@ TOO_SLOW = "The request body took too long to arrive."
 
 
 class BodyLimits:
-    """`max_bytes` for every body but those under a prefix in `max_bytes_under`."""
+    """`max_bytes` for every body but those under a prefix in `max_bytes_under` or whose
+    whole path matches a pattern in `max_bytes_matching` (the forms that carry files)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float,
-                 max_bytes_under: dict[str, int] | None = None) -> None:
+                 max_bytes_under: dict[str, int] | None = None,
+                 max_bytes_matching: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.max_bytes_under = max_bytes_under or {}
+        self.max_bytes_matching = [(re.compile(pattern), cap) for pattern, cap in
+                                   (max_bytes_matching or {}).items()]
 
     def cap_for(self, path: str) -> int:
         for prefix, cap in self.max_bytes_under.items():
             if path.startswith(prefix):
+                return cap
+        for pattern, cap in self.max_bytes_matching:
+            if pattern.fullmatch(path):
                 return cap
         return self.max_bytes
 

@@ -43,7 +43,7 @@ def test_request_assign_reply_approve_then_rate(stack: Stack, admin_browser: Bro
 
     expect(dana.get_by_role("heading", name="Case PG-000001")).to_be_visible()
     expect(dana.get_by_role("status")).to_contain_text("Your request is filed")
-    expect(dana.locator('[data-field="case-status"]')).to_have_text("Open")
+    expect(dana.locator('[data-field="case-status"]')).to_have_text("New")
     first = mail_to(stack, "dana@sunrise.example", "We received your request PG-000001")
     assert first.subject.startswith("[PG-000001]")
     assert f"{stack.url}/admin/requests/PG-000001" in first.text()
@@ -73,7 +73,7 @@ def test_request_assign_reply_approve_then_rate(stack: Stack, admin_browser: Bro
     expect(omar.get_by_text("US dollars.")).to_be_visible()
     omar.get_by_label("Note to the requester (optional)").fill("Welcome aboard!")
     omar.get_by_role("button", name="Approve and enable").click()
-    expect(omar.locator('[data-field="case-status"]')).to_have_text("Approved")
+    expect(omar.locator('[data-field="case-status"]')).to_have_text("Resolved")
     approved = mail_to(stack, "dana@sunrise.example", "PG-000001 approved")
     assert "Welcome aboard!" in approved.text()
     # One email per status change or operator reply: opened, in progress, reply, approved.
@@ -142,7 +142,7 @@ def test_org_admin_request_for_a_new_clinic_rejected_then_followed_up(
 
     omar.goto(f"{stack.url}/admin/requests/PG-000002")
     omar.get_by_role("button", name="Approve and enable").click()
-    expect(omar.locator('[data-field="case-status"]')).to_have_text("Approved")
+    expect(omar.locator('[data-field="case-status"]')).to_have_text("Resolved")
     olivia.goto(f"{stack.url}/admin/")
     clinics = olivia.locator("section", has=olivia.get_by_role("heading",
                                                                  name="Client Payments"))

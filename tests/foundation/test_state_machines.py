@@ -80,3 +80,21 @@ def test_case_numbers() -> None:
     assert parse_case_number("pg-000042") == 42
     with pytest.raises(InvalidInput):
         parse_case_number("PG-x")
+
+
+def test_what_a_case_may_become() -> None:
+    from paygate.domain.cases import CLOSED, WITH_OPERATORS
+
+    terminal = {s for s, targets in CASE_TRANSITIONS.items() if not targets}
+    assert terminal == set(CLOSED) == {CaseStatus.RESOLVED, CaseStatus.REJECTED,
+                                       CaseStatus.CLOSED}
+    # Only the requester's answer (or the clock) ends a proposed resolution.
+    assert CASE_TRANSITIONS[CaseStatus.PROPOSED] == {
+        CaseStatus.RESOLVED, CaseStatus.NOT_RESOLVED, CaseStatus.CLOSED}
+    # Closing by silence happens to proposed cases only.
+    assert [s for s in CaseStatus if CaseStatus.CLOSED in CASE_TRANSITIONS[s]] == [
+        CaseStatus.PROPOSED]
+    # Every case waiting for an operator can be proposed resolved or rejected.
+    for status in WITH_OPERATORS:
+        assert {CaseStatus.PROPOSED, CaseStatus.REJECTED} <= CASE_TRANSITIONS[status]
+    assert CaseStatus.NEW not in {t for ts in CASE_TRANSITIONS.values() for t in ts}

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from paygate.domain.principals import Principal, Role
 from paygate.runtime import Runtime
-from paygate.services.clinics.cases import RequestInput
+from paygate.services.desk.filing import RequestInput
 from paygate.store.database import Database
 from paygate.store.models import OutboxEmail
 from tests.admin.conftest import Browser, admin_client, csrf_of

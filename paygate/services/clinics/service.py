@@ -44,9 +44,9 @@ from paygate.services.webhooks.inbox import WebhookService
 from paygate.settings import Settings
 from paygate.store.database import Database, utcnow
 from paygate.store.models import (
+    Case,
     CaseClinic,
     Clinic,
-    EnablementCase,
     StripeAccountLink,
     UsedLaunchToken,
 )
@@ -61,7 +61,7 @@ class ClinicOverview:
     """Everything Configure > Client Payments shows for one clinic."""
 
     clinic: Clinic
-    latest_case: EnablementCase | None
+    latest_case: Case | None
     link: StripeAccountLink | None       # the active link
     revoked: StripeAccountLink | None    # the last link, when Stripe's side revoked it
     history: Sequence[StripeAccountLink]
@@ -155,10 +155,10 @@ class ClinicService:
         async with self._db.sessions() as tx:
             clinic = await self._allowed(tx, who, clinic_id)
             case = await tx.scalar(
-                select(EnablementCase).join(CaseClinic, CaseClinic.case_id == EnablementCase.id)
-                .where(CaseClinic.clinic_id == clinic_id,
-                       EnablementCase.org_id == clinic.org_id)
-                .order_by(EnablementCase.id.desc()).limit(1))
+                select(Case).join(CaseClinic, CaseClinic.case_id == Case.id)
+                .where(CaseClinic.clinic_id == clinic_id, Case.kind == "enablement",
+                       Case.org_id == clinic.org_id)
+                .order_by(Case.id.desc()).limit(1))
             history = list((await tx.scalars(
                 select(StripeAccountLink).where(StripeAccountLink.clinic_id == clinic_id)
                 .order_by(StripeAccountLink.id.desc()).limit(10))).all())

@@ -18,14 +18,14 @@ from paygate.domain.principals import Principal, Role
 from paygate.logs import log_event
 from paygate.services.mail.outbox import Outbox
 from paygate.store.database import Database, as_utc
-from paygate.store.models import Clinic, EnablementCase, OutboxEmail
+from paygate.store.models import Case, Clinic, OutboxEmail
 
 logger = logging.getLogger("paygate.outbox")
 LIST_LIMIT = 200
 KIND_LABELS = {"receipt": "Payment receipt", "case_update": "Enablement request update"}
-# services/clinics/cases.py keys each case email "case:<case id>:...": that names the case's org.
+# services/desk/mail.py keys each case email "case:<case id>:...": that names the case's org.
 CASE_OF_EMAIL = OutboxEmail.dedupe_key.like(
-    literal("case:") + cast(EnablementCase.id, String) + literal(":%"))
+    literal("case:") + cast(Case.id, String) + literal(":%"))
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Undelivered:
 def _base() -> Select[OutboxEmail, Clinic]:
     return (select(OutboxEmail, Clinic)
             .outerjoin(Clinic, Clinic.id == OutboxEmail.clinic_id)
-            .outerjoin(EnablementCase, and_(OutboxEmail.clinic_id.is_(None), CASE_OF_EMAIL)))
+            .outerjoin(Case, and_(OutboxEmail.clinic_id.is_(None), CASE_OF_EMAIL)))
 
 
 class UndeliveredMail:
@@ -86,12 +86,12 @@ class UndeliveredMail:
             return query
         if who.role is Role.ORG_ADMIN:
             return query.where(or_(Clinic.org_id == who.org_id,
-                                   EnablementCase.org_id == who.org_id))
+                                   Case.org_id == who.org_id))
         if who.role is Role.CLINIC_ADMIN and who.clinic_id:
             return query.where(or_(
                 and_(Clinic.org_id == who.org_id, Clinic.id == who.clinic_id),
-                and_(EnablementCase.org_id == who.org_id,
-                     EnablementCase.requester_id == who.user_id)))
+                and_(Case.org_id == who.org_id,
+                     Case.requester_id == who.user_id)))
         raise Forbidden("Only admins can see undelivered emails.")
 
     @staticmethod

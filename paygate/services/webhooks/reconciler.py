@@ -6,7 +6,8 @@ reconcile`):
 2. reads from Stripe the open requests without news for a while (their webhooks never came,
    e.g. paygate was down) and applies what Stripe says;
 3. expires open requests past their time, cancelling their intents at Stripe first;
-4. forgets burnt launch-token ids and old sessions.
+4. forgets burnt launch-token ids and old sessions;
+5. moves service desk cases on with the clock (escalation, closing unanswered proposals).
 
 Every step is idempotent. With several instances on PostgreSQL, a pass runs under an
 advisory lock, so one instance does each pass and the others skip it."""
@@ -38,16 +39,20 @@ class PassReport:
     settled: list[Outcome] = field(default_factory=list)
     expired: list[Outcome] = field(default_factory=list)
     purged: int = 0
+    cases_moved: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.webhooks_retried or self.settled or self.expired or self.purged)
+        return bool(self.webhooks_retried or self.settled or self.expired or self.purged
+                    or self.cases_moved)
 
 
 class Reconciler:
     def __init__(self, db: Database, payments: PaymentService, webhooks: WebhookService,
-                 purge: Callable[[], Awaitable[int]] | None, interval: float) -> None:
+                 purge: Callable[[], Awaitable[int]] | None, interval: float,
+                 cases: Callable[[], Awaitable[int]] | None = None) -> None:
         self._db = db
+        self._cases = cases
         self._payments = payments
         self._webhooks = webhooks
         self._purge = purge
@@ -77,10 +82,12 @@ class Reconciler:
             report.expired += await self._payments.release_overdue_holds()
             if self._purge is not None:
                 report.purged = await self._purge()
+            if self._cases is not None:
+                report.cases_moved = await self._cases()
         if report.changed:
             log_event(logger, "reconciliation pass", webhooks=report.webhooks_retried,
                       settled=len(report.settled), expired=len(report.expired),
-                      purged=report.purged)
+                      purged=report.purged, cases=report.cases_moved)
         return report
 
     @asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from paygate.web.admin import (
+    case_filing,
     cases,
     client_payments,
     disputes,
@@ -22,7 +23,7 @@ from paygate.web.admin import (
 
 def routes() -> list[BaseRoute]:
     return [*session.routes(), *home.routes(), *client_payments.routes(),
-            *onboarding.routes(), *cases.routes(),
+            *onboarding.routes(), *cases.routes(), *case_filing.routes(),
             *reports.routes(), *outbox.routes(), *refunds.routes(),
             *host_events.routes(), *disputes.routes(), *payouts.routes(),
             *receipts.routes()]

@@ -1,7 +1,10 @@
-"""Enablement requests: file one, My requests, the case thread, the operator's actions."""
+"""Service desk cases: file an enablement request, My requests, the case thread with its
+replies and attachments, the requester's answer to a proposed resolution, and the
+operators' console and actions."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -9,11 +12,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from paygate.domain.cases import OPEN_STATUSES
+from paygate.domain.cases import DEPARTMENT_LABELS, OPEN_STATUSES, PRIORITY_LABELS, TYPE_LABELS
 from paygate.domain.errors import Conflict, InvalidInput
 from paygate.domain.principals import Principal, Role
-from paygate.services.clinics.cases import RequestInput
-from paygate.web.admin.session import admin_principal, checked_form, field, redirect, render
+from paygate.services.desk.attachments import LIMITS, MAX_BYTES, MAX_FILES, PHI_WORDS, Upload
+from paygate.services.desk.filing import RequestInput
+from paygate.store.database import utcnow
+from paygate.web.admin.session import (
+    admin_principal,
+    checked_form,
+    field,
+    read_files,
+    redirect,
+    render,
+)
 from paygate.web.auth import runtime
 
 NOTICES = {
@@ -23,6 +35,14 @@ NOTICES = {
     "approved": "Approved: the Payment Gateway add-on is enabled for the case's clinics.",
     "rejected": "The case was rejected; the requester has been told why.",
     "rated": "Thank you for rating this case.",
+    "reassigned": "The case was passed on; the thread says to whom.",
+    "priority": "The priority was changed.",
+    "proposed": "Proposed as resolved: the requester was asked to confirm.",
+    "resolved": "Thank you: the case is resolved.",
+    "not_resolved": "Thank you: the case went back to the service desk.",
+    "kept": "Your attachments are added to the case.",
+    "discarded": "Your attachments were discarded.",
+    "team": "The colleague's department and tier are saved.",
 }
 
 
@@ -88,10 +108,16 @@ async def file_request(request: Request) -> Response:
 
 
 async def _thread(request: Request, who: Principal, number: str, alert: str | None = None,
-                  draft: str = "", status_code: int = 200) -> Response:
-    thread = await runtime(request).cases.thread(who, number)
+                  draft: str = "", status_code: int = 200,
+                  error_field: str | None = None) -> Response:
+    rt = runtime(request)
+    thread = await rt.cases.thread(who, number)
+    team = await rt.cases.operators.team() if who.role is Role.OPERATOR else []
     return render(request, "admin/case.html", who, {
-        "thread": thread, "alert": alert, "draft": draft,
+        "thread": thread, "alert": alert, "draft": draft, "error_field": error_field,
+        "team": team, "departments": DEPARTMENT_LABELS, "priorities": PRIORITY_LABELS,
+        "types": TYPE_LABELS, "limits": LIMITS, "phi_words": PHI_WORDS,
+        "autoclose_days": rt.settings.case_autoclose_days,
         "notice": NOTICES.get(request.query_params.get("notice", "")),
         "section": "operator" if who.role is Role.OPERATOR else "requests",
     }, status_code=status_code)
@@ -102,17 +128,42 @@ async def show_case(request: Request) -> Response:
     return await _thread(request, who, request.path_params["number"])
 
 
+async def _uploads(form: FormData) -> list[Upload]:
+    return [Upload(name, content) for name, content in
+            await read_files(form, "attachments", MAX_BYTES)]
+
+
 async def _act(request: Request, action: str) -> Response:
-    who, form = await checked_form(request)
+    who, form = await checked_form(request, files=MAX_FILES if action == "replied" else 0)
     number = request.path_params["number"]
     cases = runtime(request).cases
+    operators = cases.operators
     try:
         if action == "replied":
-            await cases.comment(who, number, field(form, "body"))
+            await cases.comment(who, number, field(form, "body"), await _uploads(form),
+                                field(form, "no_phi") == "yes", field(form, "wait") == "yes")
         elif action == "assigned":
-            await cases.assign(who, number)
+            await operators.assign(who, number)
+        elif action == "reassigned":
+            await operators.assign(who, number, colleague=field(form, "colleague"),
+                                   department=field(form, "department"))
+        elif action == "priority":
+            await operators.set_priority(who, number, field(form, "priority"))
+        elif action == "proposed":
+            await operators.propose(who, number, field(form, "resolution"))
         elif action in ("approved", "rejected"):
-            await cases.resolve(who, number, action == "approved", field(form, "resolution"))
+            await operators.decide(who, number, action == "approved", field(form, "resolution"))
+        elif action == "answered":
+            resolved = field(form, "resolved") == "yes"
+            rating = field(form, "rating")
+            await cases.answer_resolution(who, number, resolved,
+                                          int(rating) if rating.isdigit() else None,
+                                          field(form, "comment"))
+            action = "resolved" if resolved else "not_resolved"
+        elif action == "attachments":
+            keep = field(form, "keep") == "yes"
+            await cases.confirm_attachments(who, number, keep)
+            action = "kept" if keep else "discarded"
         elif action == "rated":
             rating = field(form, "rating")
             if not rating.isdigit():
@@ -120,38 +171,59 @@ async def _act(request: Request, action: str) -> Response:
             await cases.rate(who, number, int(rating), field(form, "rating_comment"))
     except (InvalidInput, Conflict) as exc:
         return await _thread(request, who, number, exc.message, field(form, "body"),
-                             status_code=400 if isinstance(exc, InvalidInput) else 409)
+                             status_code=400 if isinstance(exc, InvalidInput) else 409,
+                             error_field=exc.field)
     return redirect(request, _case_page(number), action)
 
 
-async def comment(request: Request) -> Response:
-    return await _act(request, "replied")
+def _action(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await _act(request, name)
+    endpoint.__name__ = name
+    return endpoint
 
 
-async def assign(request: Request) -> Response:
-    return await _act(request, "assigned")
-
-
-async def approve(request: Request) -> Response:
-    return await _act(request, "approved")
-
-
-async def reject(request: Request) -> Response:
-    return await _act(request, "rejected")
-
-
-async def rate(request: Request) -> Response:
-    return await _act(request, "rated")
+async def attachment(request: Request) -> Response:
+    """One file of a case, to who may see the case: always a download, never rendered in
+    paygate's origin (a PDF or image cannot run script here)."""
+    who = await admin_principal(request)
+    raw = request.path_params["attachment_id"]
+    if not raw.isdigit():
+        raise InvalidInput("There is no such attachment on this case.")
+    row = await runtime(request).cases.attachment(who, request.path_params["number"],
+                                                  int(raw))
+    return Response(row.content, media_type=row.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{row.filename}"',
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 async def console(request: Request) -> Response:
+    """Every open case, what is due first on top; the desk's team and their tiers."""
     who = await admin_principal(request)
     who.require_role(Role.OPERATOR)
-    cases = await runtime(request).cases.list_for(who)
+    rt = runtime(request)
+    cases = await rt.cases.list_for(who)
     open_cases = [c for c in cases if c.case.status in OPEN_STATUSES]
-    closed = [c for c in cases if c.case.status not in OPEN_STATUSES]
+    now = utcnow()
+    closed = sorted((c for c in cases if c.case.status not in OPEN_STATUSES),
+                    key=lambda c: c.case.updated_at, reverse=True)
     return render(request, "admin/operator.html", who, {
-        "open_cases": open_cases, "closed_cases": closed[:20], "section": "operator"})
+        "open_cases": open_cases, "closed_cases": closed[:20], "section": "operator",
+        "overdue": {c.number for c in open_cases if c.overdue(now)},
+        "team": await rt.cases.operators.team(),
+        "departments": DEPARTMENT_LABELS, "notice": NOTICES.get(
+            request.query_params.get("notice", ""))})
+
+
+async def set_member(request: Request) -> Response:
+    who, form = await checked_form(request)
+    tier = field(form, "tier")
+    if not tier.isdigit():
+        raise InvalidInput("A tier is 1 to 3.", field="tier")
+    await runtime(request).cases.operators.set_member(
+        who, field(form, "user_id"), field(form, "department"), int(tier))
+    return redirect(request, "/admin/operator", "team")
 
 
 def routes() -> list[Route]:
@@ -161,10 +233,12 @@ def routes() -> list[Route]:
         Route("/admin/requests", file_request, methods=["POST"]),
         Route("/admin/requests/new", new_request, methods=["GET"]),
         Route(one, show_case, methods=["GET"]),
-        Route(f"{one}/comments", comment, methods=["POST"]),
-        Route(f"{one}/assign", assign, methods=["POST"]),
-        Route(f"{one}/approve", approve, methods=["POST"]),
-        Route(f"{one}/reject", reject, methods=["POST"]),
-        Route(f"{one}/rating", rate, methods=["POST"]),
+        *(Route(f"{one}/{path}", _action(name), methods=["POST"]) for path, name in (
+            ("comments", "replied"), ("assign", "assigned"), ("reassign", "reassigned"),
+            ("priority", "priority"), ("propose", "proposed"), ("approve", "approved"),
+            ("reject", "rejected"), ("resolution", "answered"), ("rating", "rated"),
+            ("attachments", "attachments"))),
+        Route(f"{one}/attachments/{{attachment_id}}", attachment, methods=["GET"]),
         Route("/admin/operator", console, methods=["GET"]),
+        Route("/admin/operator/team", set_member, methods=["POST"]),
     ]

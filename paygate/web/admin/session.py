@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -76,8 +76,9 @@ async def admin_principal(request: Request) -> Principal:
     return await rt.sessions.load_admin(str(session_id))
 
 
-async def checked_form(request: Request) -> tuple[Principal, FormData]:
-    """For every POST: the admin, after the Fetch-Metadata and CSRF token checks."""
+async def checked_form(request: Request, files: int = 0) -> tuple[Principal, FormData]:
+    """For every POST: the admin, after the Fetch-Metadata and CSRF token checks. `files`:
+    how many file parts the form may carry (their size is capped by BodyLimits)."""
     origin = request.headers.get("origin")
     if (request.headers.get("sec-fetch-site", "same-origin") in CROSS_SITE
             or (origin not in (None, "null") and not same_origin(
@@ -85,7 +86,7 @@ async def checked_form(request: Request) -> tuple[Principal, FormData]:
                 runtime(request).settings))):
         raise Forbidden("This form was sent from another site, so it was refused.")
     who = await admin_principal(request)
-    form = await request.form(max_files=0, max_fields=60, max_part_size=64 * 1024)
+    form = await request.form(max_files=files, max_fields=60, max_part_size=64 * 1024)
     token = form.get("csrf")
     rt = runtime(request)
     try:
@@ -98,6 +99,18 @@ async def checked_form(request: Request) -> tuple[Principal, FormData]:
                         "reload the page and try again.")
     check_form(form)
     return who, form
+
+
+async def read_files(form: FormData, name: str, limit: int) -> list[tuple[str, bytes]]:
+    """(filename, at most `limit` + 1 bytes) of each file chosen in `name`; every file part
+    of the form is closed, chosen or not."""
+    files = []
+    for key, item in form.multi_items():
+        if isinstance(item, UploadFile):
+            if key == name and (item.filename or item.size):
+                files.append((item.filename or "attachment", await item.read(limit + 1)))
+            await item.close()
+    return files
 
 
 def field(form: FormData, name: str) -> str:
@@ -164,6 +177,7 @@ async def _sign_in(request: Request, token: str, previous: Principal | None,
     if previous is not None:
         await rt.sessions.revoke(previous.session_id)
     await rt.clinics.note_admin_login(issued.principal)
+    await rt.cases.operators.signed_in(issued.principal)
     response = redirect(request, target)
     response.set_cookie(
         COOKIE, rt.signer.serializer(COOKIE_SALT).dumps(issued.session_id),
