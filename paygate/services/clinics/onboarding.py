@@ -48,6 +48,12 @@ class Onboarding:
         if not clinic.addon_enabled:
             raise AddonNotEnabled("The Payment Gateway add-on is not enabled for this clinic "
                                   "yet; request it first.")
+        # Counted before the link is looked for: a second click that counts the first
+        # click's new link also finds it active, and one that counts before it shares the
+        # first click's idempotency key. Either way one account.
+        async with self._db.sessions() as tx:
+            earlier = await tx.scalar(select(func.count()).select_from(StripeAccountLink)
+                                      .where(StripeAccountLink.clinic_id == clinic_id))
         current = await self._active(clinic_id)
         if current is not None:
             if current.created_by_paygate:
@@ -59,9 +65,6 @@ class Onboarding:
             raise InvalidInput("Choose the country the clinic's business is registered in.",
                                field="country")
         gateway = self._links.gateway()
-        async with self._db.sessions() as tx:
-            earlier = await tx.scalar(select(func.count()).select_from(StripeAccountLink)
-                                      .where(StripeAccountLink.clinic_id == clinic_id))
         # One key per clinic and link generation: a retried or doubled request makes one
         # account at Stripe, never two.
         info = await gateway.create_account(
