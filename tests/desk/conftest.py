@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 
-from tests.admin.conftest import admin_client, csrf_of
+from tests.admin.conftest import admin_browser, admin_client, csrf_of
 from tests.conftest import Stack
 from tests.payments.conftest import Login, login
 from tests.payments.conftest import seed as seed_linked
 
-__all__ = ["login"]
+__all__ = ["admin_browser", "login"]
 
 
 def a_payment(stack: Stack, login: Login, clinic: str = "clinic_1",
