@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
+import aiosmtplib
 from aiosmtpd.controller import Controller
 
 
@@ -21,6 +22,8 @@ class CapturedMail:
     subject: str
     text: str
     html: str | None
+    reply_to: str | None = None  # a case email's signed reply address
+    index: int = 0
 
 
 def _part(message: EmailMessage, kind: str) -> str | None:
@@ -44,7 +47,9 @@ class DemoMailbox:
         captured = CapturedMail(
             received_at=datetime.now(UTC), sender=str(message["From"] or ""),
             to=str(message["To"] or ""), subject=str(message["Subject"] or ""),
-            text=_part(message, "plain") or "", html=_part(message, "html"))
+            text=_part(message, "plain") or "", html=_part(message, "html"),
+            reply_to=str(message["Reply-To"]) if message["Reply-To"] else None,
+            index=len(self._messages))
         with self._lock:
             self._messages.insert(0, captured)
         return "250 Message accepted for delivery"
@@ -52,6 +57,23 @@ class DemoMailbox:
     def messages(self) -> list[CapturedMail]:
         with self._lock:
             return list(self._messages)
+
+    def by_index(self, index: int) -> CapturedMail | None:
+        return next((m for m in self.messages() if m.index == index), None)
+
+
+async def send_reply(listener: tuple[str, int], original: CapturedMail, body: str) -> str:
+    """Reply to a captured case email as its recipient would, through paygate's own SMTP
+    listener; what the listener answered."""
+    reply = EmailMessage()
+    reply["From"], reply["To"] = original.to, original.reply_to or ""
+    reply["Subject"] = "Re: " + original.subject
+    reply.set_content(body + "\n\n> " + "\n> ".join(original.text.splitlines()[:20]))
+    try:
+        await aiosmtplib.send(reply, hostname=listener[0], port=listener[1], timeout=10)
+    except aiosmtplib.SMTPException as exc:
+        return f"Refused: {exc}"
+    return "Sent: the reply is on the case."
 
 
 class MailCapture:

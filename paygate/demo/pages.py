@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from paygate import i18n
-from paygate.demo.mail import DemoMailbox
+from paygate.demo.mail import DemoMailbox, send_reply
 from paygate.domain.principals import Role
 from paygate.web.auth import runtime
 
@@ -88,10 +88,28 @@ def demo_routes(info: DemoInfo) -> list[BaseRoute]:
                                                           "Referrer-Policy": "no-referrer"})
 
     async def mail(request: Request) -> Response:
+        listener = runtime(request).settings.inbound_smtp
         response: Response = request.app.state.templates.TemplateResponse(
-            request, "demo/mail.html", {"messages": info.mailbox.messages()})
+            request, "demo/mail.html", {
+                "messages": info.mailbox.messages(),
+                "listener": f"{listener[0]}:{listener[1]}" if listener else None,
+                "sent": request.query_params.get("sent", "")[:300]})
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    async def reply(request: Request) -> Response:
+        """Reply to a case email from its recipient's mailbox (as a mail client would)."""
+        if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+            return Response("Replies are sent from this page only.", status_code=403)
+        listener = runtime(request).settings.inbound_smtp
+        async with request.form(max_files=0, max_fields=4) as form:
+            index, body = str(form.get("index", "")), str(form.get("body", "")).strip()
+        original = info.mailbox.by_index(int(index)) if index.isdigit() else None
+        if listener is None or original is None or not original.reply_to or not body:
+            return Response("Write a reply to a case email.", status_code=400)
+        said = await send_reply(listener, original, body)
+        return RedirectResponse(f"/demo/mail?{urlencode({'sent': said})}", status_code=303)
+
     return [Route("/", home), Route("/demo", room), Route("/demo/mail", mail),
+            Route("/demo/mail/reply", reply, methods=["POST"]),
             Route("/demo/admin/{who:str}", admin, methods=["GET"])]

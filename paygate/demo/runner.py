@@ -62,8 +62,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def demo_settings(folder: Path, urls: DemoUrls, smtp_url: str, keys: DemoKeys) -> Settings:
+def demo_settings(folder: Path, urls: DemoUrls, smtp_url: str, keys: DemoKeys,
+                  inbound_port: int | None = None) -> Settings:
     return Settings(
+        inbound_smtp=("127.0.0.1", inbound_port) if inbound_port else None,
+        reply_domain="reply.paygate.demo",
         secret_key=secrets.token_urlsafe(48), database_url=f"sqlite+aiosqlite:///{folder}/demo.db",
         data_dir=folder, public_url=urls.paygate, allowed_origins=(urls.paygate,),
         stripe_secret_key=keys.secret, stripe_publishable_key=keys.publishable,
@@ -105,7 +108,7 @@ async def run_demo(host: str, port: int, folder: Path, announce: bool = True) ->
         sandbox = create_sandbox_app(SandboxConfig(
             secret_key=keys.secret, client_id=STRIPE_CLIENT_ID, public_url=urls.sandbox,
             webhook_endpoints=((f"{urls.paygate}/webhooks/stripe", keys.webhook),)))
-        settings = demo_settings(folder, urls, mail.url, keys)
+        settings = demo_settings(folder, urls, mail.url, keys, _free_port())
         sandbox_server = uvicorn.Server(uvicorn.Config(
             sandbox, host=host, port=port + 1, log_level="warning", access_log=False))
         sandbox_task = asyncio.create_task(sandbox_server.serve())

@@ -56,7 +56,7 @@ def test_every_admin_page(stack: Stack, admin_browser: Browser) -> None:
     omar.get_by_label("Note to the requester (optional)").fill(
         "All set. Link your Stripe account under Configure > Client Payments.")
     omar.get_by_role("button", name="Approve and enable").click()
-    expect(omar.locator('[data-field="case-status"]')).to_have_text("Approved")
+    expect(omar.locator('[data-field="case-status"]')).to_have_text("Resolved")
 
     dana.goto(f"{stack.url}/admin/requests/PG-000001")
     expect(dana.get_by_role("heading", name="This case is closed")).to_be_visible()

@@ -201,6 +201,19 @@ def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser:
         expect(case).to_be_visible()
         reference = (case.text_content() or "").removeprefix("Case ").strip()
 
+        # The request's email, answered from "Hana's mail client": the demo's listener.
+        mail = context.new_page()
+        mail.goto(room_url + "/mail")
+        received = mail.get_by_role("article", name=re.compile("We received your request"))
+        received.get_by_label(re.compile("Reply as hana@harbour.example")).fill(
+            "We will charge in US dollars.")
+        received.get_by_role("button", name="Send reply").click()
+        expect(mail.get_by_role("status")).to_have_text("Sent: the reply is on the case.")
+        hana.reload()
+        expect(hana.get_by_text("We will charge in US dollars.")).to_be_visible()
+        expect(hana.get_by_text("by email")).to_be_visible()
+        mail.close()
+
         with context.expect_page() as opened:
             links.get_by_role("link", name="Open as operator").click()
         operator = opened.value
@@ -210,7 +223,7 @@ def test_the_admin_side_opens_from_the_demo_room(demo: tuple[str, str], browser:
             "link", name="Operator console").click()
         operator.get_by_role("link", name=reference).click()
         operator.get_by_role("button", name="Approve and enable").click()
-        expect(operator.locator('[data-field="case-status"]')).to_have_text("Approved")
+        expect(operator.locator('[data-field="case-status"]')).to_have_text("Resolved")
 
         # One browser holds one admin session: back to Harbour's admin through the room.
         hana.close()

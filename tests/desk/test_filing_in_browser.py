@@ -31,7 +31,8 @@ def test_the_one_page_form_with_a_screenshot(stack: Stack, admin_browser: Browse
     dana.goto(stack.url + "/admin/requests")
     dana.get_by_role("link", name="New case").click()
     expect(dana.get_by_role("heading", name="New case")).to_be_visible()
-    dana.get_by_label("What do you need help with?").select_option(label="A payment: a question or a complaint")
+    dana.get_by_label("What do you need help with?").select_option(
+        label="A payment: a question or a complaint")
     dana.get_by_label("Category").select_option(label="A patient's complaint about a payment")
     dana.get_by_label("Subject").fill("Charged twice?")
     dana.get_by_label("Describe what happened").fill("The patient sees two charges.")

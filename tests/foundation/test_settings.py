@@ -65,6 +65,11 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     ("PAYGATE_LIBRARY_LOG_LEVEL", "CHATTY"),
     ("PAYGATE_PAYMENT_REQUEST_TTL", "-5"),
     ("PAYGATE_RUN_WORKERS", "maybe"),
+    ("PAYGATE_INBOUND_SMTP", "2525"),
+    ("PAYGATE_INBOUND_SMTP", "0.0.0.0:99999"),
+    ("PAYGATE_REPLY_DOMAIN", "reply example com"),
+    ("PAYGATE_INBOUND_SECRET", "short"),
+    ("PAYGATE_CASE_AUTOCLOSE_DAYS", "0"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_variable(
         tmp_path: Path, name: str, value: str) -> None:
@@ -96,3 +101,13 @@ def test_sockets_per_session_defaults_to_five_and_must_be_a_count(tmp_path: Path
     for bad in ("0", "five", "-1"):
         with pytest.raises(SettingsError, match="PAYGATE_SOCKETS_PER_SESSION"):
             Settings.from_env(env(tmp_path, PAYGATE_SOCKETS_PER_SESSION=bad))
+
+
+def test_the_desk_reads_replies_only_where_told(tmp_path: Path) -> None:
+    quiet = Settings.from_env(env(tmp_path, PAYGATE_PUBLIC_URL="https://pay.example.com"))
+    assert (quiet.inbound_smtp, quiet.inbound_secret, quiet.case_autoclose_days) == (
+        None, None, 7)
+    assert quiet.mail_domain == "pay.example.com"
+    told = Settings.from_env(env(tmp_path, PAYGATE_INBOUND_SMTP="0.0.0.0:2525",
+                                 PAYGATE_REPLY_DOMAIN="Reply.Example.com"))
+    assert (told.inbound_smtp, told.mail_domain) == (("0.0.0.0", 2525), "reply.example.com")
