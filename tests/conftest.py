@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -91,6 +92,50 @@ def redis_url() -> str:
     except Exception as exc:
         _service_missing("Redis", exc)
     return REDIS_URL
+
+
+class SchemaTemplate:
+    """The migrated schema, made once per test session (by the same Alembic migrations)
+    and copied into each stack's empty database: a file copy for SQLite, CREATE DATABASE
+    ... TEMPLATE for PostgreSQL. The migrations' own tests start from empty databases."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._sqlite: Path | None = None
+        self._postgres: str | None = None
+
+    def fill(self, database_url: str) -> None:
+        from paygate.store.database import upgrade
+
+        if database_url.startswith("sqlite"):
+            if self._sqlite is None:
+                path = self._folder / "schema.db"
+                upgrade(f"sqlite+aiosqlite:///{path}")
+                self._sqlite = path
+            target = Path(database_url.split(":///", 1)[1])
+            if not target.exists():
+                shutil.copyfile(self._sqlite, target)
+            return
+        if self._postgres is None:
+            self._postgres = f"paygate_schema_{secrets.token_hex(6)}"
+            _pg_admin(f'CREATE DATABASE "{self._postgres}"')
+            base = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://",
+                                                         "postgresql+asyncpg://", 1)
+            upgrade(f"{base}/{self._postgres}")
+        name = database_url.rsplit("/", 1)[1]
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self._postgres}"')
+
+    def close(self) -> None:
+        if self._postgres is not None:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{self._postgres}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchemaTemplate]:
+    template = SchemaTemplate(tmp_path_factory.mktemp("schema"))
+    yield template
+    template.close()
 
 
 @pytest.fixture(params=["sqlite"])
@@ -203,11 +248,13 @@ def webhook_secret() -> str:
 @pytest.fixture
 def stack(tmp_path: Path, database_url: str, mail_server: MailServer, signer: TokenSigner,
           webhook_secret: str, stack_overrides: dict[str, Any],
-          sandbox_config_overrides: dict[str, Any]) -> Iterator[Stack]:
+          sandbox_config_overrides: dict[str, Any],
+          schema_template: SchemaTemplate) -> Iterator[Stack]:
     from paygate.app import create_app
     from paygate.sandbox.app import create_sandbox_app
     from paygate.sandbox.config import SandboxConfig
 
+    schema_template.fill(database_url)
     paygate_port = free_port()
     paygate_url = f"http://127.0.0.1:{paygate_port}"
     sandbox = create_sandbox_app(SandboxConfig(
