@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -119,7 +120,8 @@ class Runtime:
         metrics = Metrics()
         gateway = make_gateway(settings, metrics)
         domain = urlsplit(settings.public_url or "http://paygate.local").hostname
-        broadcast = make_broadcast(settings.broadcast_url)
+        broadcast = make_broadcast(settings.broadcast_url, namespace=hashlib.sha256(
+            settings.database_url.encode()).hexdigest()[:16])
         outbox = Outbox(db, make_mail_transport(settings), settings.mail_from,
                         domain=domain or "paygate.local")
         events = FastPath(db)

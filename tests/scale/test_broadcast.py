@@ -5,6 +5,7 @@ told, so it can send its socket a fresh snapshot."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,7 +48,8 @@ async def two_instances(request: pytest.FixtureRequest) -> AsyncIterator[tuple[A
         await bus.disconnect()
         return
     url = request.getfixturevalue(f"{request.param}_url")
-    a, b = make_broadcast(url), make_broadcast(url)
+    namespace = secrets.token_hex(4)  # one deployment's channels: other tests' are apart
+    a, b = make_broadcast(url, namespace), make_broadcast(url, namespace)
     await a.connect()
     await b.connect()
     yield a, b
@@ -78,7 +80,9 @@ async def test_every_subscriber_gets_every_message(
 async def test_lost_redis_connection_is_remade_and_reported(redis_url: str) -> None:
     import redis.asyncio as aioredis
 
-    publisher, subscriber = make_broadcast(redis_url), make_broadcast(redis_url)
+    namespace = secrets.token_hex(4)
+    publisher, subscriber = (make_broadcast(redis_url, namespace),
+                             make_broadcast(redis_url, namespace))
     await publisher.connect()
     await subscriber.connect()
     admin = aioredis.from_url(redis_url, decode_responses=True)
@@ -86,8 +90,12 @@ async def test_lost_redis_connection_is_remade_and_reported(redis_url: str) -> N
         feed = await subscribed(subscriber, "call:o:c:reconnect")
         await publisher.publish("call:o:c:reconnect", "before")
         assert await take(feed, 1) == ["before"]
-        killed = await admin.client_kill_filter(_type="pubsub")
-        assert killed >= 1
+        # Only this subscriber's pub/sub connection (other tests may share the server).
+        ours = [c for c in await admin.client_list(_type="pubsub")
+                if c.get("name") == subscriber.client_name]  # type: ignore[attr-defined]
+        assert len(ours) == 1
+        killed = await admin.client_kill_filter(_id=ours[0]["id"])
+        assert killed == 1
         assert await take(feed, 1, within=10) == [RECONNECTED]
         await asyncio.sleep(0.1)
         await publisher.publish("call:o:c:reconnect", "after")
@@ -169,3 +177,20 @@ async def test_a_postgres_notice_over_the_notify_limit_is_refused_clearly(
             await bus.publish("call:o:c:big", "x" * 9000)
     finally:
         await bus.disconnect()
+
+
+async def test_two_deployments_on_one_redis_never_hear_each_other(redis_url: str) -> None:
+    staging, production = make_broadcast(redis_url, "staging1"), make_broadcast(
+        redis_url, "production1")
+    await staging.connect()
+    await production.connect()
+    try:
+        theirs = await subscribed(production, "call:org_1:clinic_1:call_1")
+        mine = await subscribed(staging, "call:org_1:clinic_1:call_1")
+        await staging.publish("call:org_1:clinic_1:call_1", "paid on staging")
+        assert await take(mine, 1) == ["paid on staging"]
+        await asyncio.sleep(0.5)
+        assert theirs.received.empty()
+    finally:
+        await staging.disconnect()
+        await production.disconnect()

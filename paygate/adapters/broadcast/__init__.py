@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 from paygate.services.ports import Broadcast
 
 
-def make_broadcast(url: str) -> Broadcast:
+def make_broadcast(url: str, namespace: str = "") -> Broadcast:
+    """`namespace`: the deployment's (Redis channels are shared by everyone on the server;
+    PostgreSQL's LISTEN/NOTIFY channels already belong to one database)."""
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         from paygate.adapters.broadcast.memory import MemoryBroadcast
@@ -16,7 +18,7 @@ def make_broadcast(url: str) -> Broadcast:
     if scheme in ("redis", "rediss"):
         from paygate.adapters.broadcast.redis import RedisBroadcast
 
-        return RedisBroadcast(url)
+        return RedisBroadcast(url, namespace)
     if scheme.startswith("postgres"):
         from paygate.adapters.broadcast.postgres import PostgresBroadcast
 

@@ -25,9 +25,12 @@ PUBLISH_BATCH = 256
 class RedisBroadcast(FanoutBroadcast):
     LOST = LOST
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "") -> None:
         super().__init__()
         self._url = url
+        # Channels live in the deployment's namespace (from its database), so two
+        # deployments sharing one Redis never hear each other's calls.
+        self._prefix = f"paygate:{namespace}:" if namespace else ""
         self._client: aioredis.Redis | None = None
         self._pubsub: PubSub | None = None
         self._outgoing: asyncio.Queue[tuple[str, str, asyncio.Future[None]]] = asyncio.Queue()
@@ -80,7 +83,7 @@ class RedisBroadcast(FanoutBroadcast):
             try:
                 async with self._client.pipeline(transaction=False) as pipe:
                     for channel, message, _ in batch:
-                        pipe.publish(channel, message)
+                        pipe.publish(self._prefix + channel, message)
                     await pipe.execute()
             except Exception as exc:  # every publisher in the batch hears of it
                 for *_, done in batch:
@@ -94,17 +97,18 @@ class RedisBroadcast(FanoutBroadcast):
     async def _first_subscriber(self, channel: str) -> None:
         if self._pubsub is not None:
             with contextlib.suppress(*LOST):  # the reader re-subscribes after reconnecting
-                await self._pubsub.subscribe(channel)
+                await self._pubsub.subscribe(self._prefix + channel)
 
     async def _last_subscriber_left(self, channel: str) -> None:
         if self._pubsub is not None:
             with contextlib.suppress(*LOST):
-                await self._pubsub.unsubscribe(channel)
+                await self._pubsub.unsubscribe(self._prefix + channel)
 
     async def _open(self) -> None:
         assert self._client is not None
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self._control, *self._local.channels())
+        await pubsub.subscribe(self._control,
+                               *(self._prefix + c for c in self._local.channels()))
         self._pubsub = pubsub
 
     async def _serve(self) -> None:
@@ -112,7 +116,9 @@ class RedisBroadcast(FanoutBroadcast):
         while True:
             message = await self._pubsub.get_message(timeout=30.0)
             if message is not None and message.get("type") == "message":
-                self._local.deliver(str(message["channel"]), str(message["data"]))
+                channel = str(message["channel"])
+                if channel.startswith(self._prefix):
+                    self._local.deliver(channel[len(self._prefix):], str(message["data"]))
 
     async def _close(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
