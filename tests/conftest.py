@@ -30,6 +30,31 @@ POSTGRES_URL = os.environ.get("PAYGATE_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PAYGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET_KEY = "test-secret-key-" + "x" * 32
+
+
+def _share_default_ssl_context() -> None:
+    """Every httpx client (the tests' own, and paygate's and the sandbox's in this process)
+    loads the CA bundle into a new SSL context: 20-30 ms of CPU each, several times per
+    test. They all verify with the same bundle, so they share one context, as httpx's docs
+    advise for clients made often."""
+    import ssl
+
+    from httpx._transports import default
+
+    make = default.create_ssl_context
+    shared: list[ssl.SSLContext] = []
+
+    def cached(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+        if verify is not True or cert is not None or not trust_env:
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        if not shared:
+            shared.append(make())
+        return shared[0]
+
+    default.create_ssl_context = cached  # type: ignore[assignment]
+
+
+_share_default_ssl_context()
 STRIPE_SECRET = "sk_test_paygate_tests"
 STRIPE_PUBLISHABLE = "pk_test_paygate_tests"
 STRIPE_CLIENT_ID = "ca_paygate_tests"

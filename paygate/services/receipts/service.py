@@ -17,7 +17,6 @@ from paygate.services.ports import Attachment
 from paygate.services.receipts import details, providers
 from paygate.services.receipts.details import DetailInput
 from paygate.services.receipts.document import ReceiptDocument, document_of
-from paygate.services.receipts.pdf import render_pdf
 from paygate.services.receipts.profiles import ProfileInput, save_profile
 from paygate.store.database import Database
 from paygate.store.models import (
@@ -100,6 +99,15 @@ class ReceiptService:
         doc = await self._document(row)
         return await self._render(doc, locale or row.receipt_locale or principal.locale)
 
+    async def pdf_for_link(self, linked_request_id: str, locale: str | None) -> ReceiptPdf:
+        """The receipt of the one request a live (unrevoked) payment link names: what its
+        page offers once the request is paid. The caller has checked the link."""
+        async with self._db.sessions() as tx:
+            row = await tx.get(PaymentRequest, linked_request_id)
+        if row is None or Status(row.status) not in SETTLED or row.paid_at is None:
+            raise NotFound("There is no receipt until the payment is made.")
+        return await self._render(await self._document(row), locale or row.receipt_locale)
+
     async def resend(self, who: Principal, request_id: str) -> str:
         """An admin sends the receipt email again (with the PDF as it is now), to the
         address the patient gave; that address."""
@@ -141,6 +149,10 @@ class ReceiptService:
 
     @staticmethod
     async def _render(doc: ReceiptDocument, locale: str | None) -> ReceiptPdf:
+        # Imported here: fpdf2 and fontTools take about a second to import, which every
+        # process (the CLI's too) would pay at start-up for a receipt it may never make.
+        from paygate.services.receipts.pdf import render_pdf
+
         content = await asyncio.to_thread(render_pdf, doc, locale)  # CPU work, off the loop
         return ReceiptPdf(f"receipt-{doc.reference}.pdf", content)
 
