@@ -57,7 +57,7 @@ class CaseClock:
                             tx, case, f"line:{row.id}", person.email, person.name,
                             f"{case_number(case.id)} escalated to tier {case.tier}",
                             row.body + f"\n\nSubject: {case.subject or 'Enablement'}\n"
-                            f"Priority: {case.priority}")
+                            f"Priority: {case.priority}", desk=True)
         return len(late)
 
     async def close_unanswered(self) -> int:

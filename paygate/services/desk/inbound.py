@@ -129,7 +129,7 @@ class InboundMail:
                     tx, case, f"closed-reply:{message_id or len(body)}", sender, author.name,
                     f"{number} is closed, so your reply was not added",
                     "To go on, open a follow-up case, which links to this one: "
-                    f"{self._mail.follow_up_link(case)}")
+                    f"{self._mail.follow_up_link(case)}", desk=operator)
                 self._mail.wake()
                 return Outcome.ANSWERED
             kept, refused = [], []
@@ -155,7 +155,7 @@ class InboundMail:
                                  + ", ".join(refused))
                 await self._mail.send(tx, case, f"line:{row.id}:files", sender, author.name,
                                       f"Confirm the attachments you sent to {number}",
-                                      "\n\n".join(lines))
+                                      "\n\n".join(lines), desk=operator)
         self._mail.wake()
         log_event(logger, "case reply added", case=case_number(case_id))
         return Outcome.ADDED

@@ -67,8 +67,12 @@ class CaseMail:
         return f"{base}/admin/{form}/new?follows={case_number(case.id)}"
 
     async def send(self, tx: AsyncSession, case: Case, key: str, to: str, name: str,
-                   subject: str, body: str, author: str | None = None) -> None:
-        """One case email to one person, keyed so a retried step never sends it twice."""
+                   subject: str, body: str, author: str | None = None,
+                   desk: bool = False) -> None:
+        """One case email to one person, keyed so a retried step never sends it twice.
+        `desk`: to an operator. Its key starts "desk:", not "case:", so the case's
+        organisation never sees it (nor the operator's address) among its undelivered
+        emails; operators see every undelivered email anyway."""
         number = case_number(case.id)
         lines = [f"Hello {name},", "", f"{subject}.", "",
                  f"Status: {STATUS_LABELS[CaseStatus(case.status)]}"]
@@ -86,7 +90,8 @@ class CaseMail:
             lines.append("Replies to this email are not read; please reply on the case "
                          "page.")
         await self._outbox.enqueue(tx, Draft(
-            kind="case_update", dedupe_key=f"case:{case.id}:{key}:{to.lower()}", to=to,
+            kind="case_update",
+            dedupe_key=f"{'desk' if desk else 'case'}:{case.id}:{key}:{to.lower()}", to=to,
             subject=f"[{number}] {subject}", text="\n".join(lines) + "\n",
             reply_to=reply_to))
 

@@ -90,4 +90,4 @@ async def tell_operators(tx: AsyncSession, mail: CaseMail, case: Case, row: Case
     for person in people:
         if person.email and person.user_id != row.author_id:
             await mail.send(tx, case, f"line:{row.id}", person.email, person.name, subject,
-                            row.body, row.author_name)
+                            row.body, row.author_name, desk=True)

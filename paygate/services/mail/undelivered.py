@@ -22,8 +22,9 @@ from paygate.store.models import Case, Clinic, OutboxEmail
 
 logger = logging.getLogger("paygate.outbox")
 LIST_LIMIT = 200
-KIND_LABELS = {"receipt": "Payment receipt", "case_update": "Enablement request update"}
-# services/desk/mail.py keys each case email "case:<case id>:...": that names the case's org.
+KIND_LABELS = {"receipt": "Payment receipt", "case_update": "Service desk case update"}
+# services/desk/mail.py keys each case email to its requester "case:<case id>:...": that
+# names the case's org. Emails to operators are keyed "desk:...": no org sees them.
 CASE_OF_EMAIL = OutboxEmail.dedupe_key.like(
     literal("case:") + cast(Case.id, String) + literal(":%"))
 
