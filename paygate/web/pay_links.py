@@ -16,13 +16,14 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from paygate import i18n
-from paygate.domain.errors import DomainError
+from paygate.domain.errors import DomainError, NotFound
 from paygate.domain.payment_requests import SETTLED, Status
 from paygate.services.pay_links.service import LinkedRequest
 from paygate.web.api import ApiRoute, RequestModel, json_response, parse_body
 from paygate.web.auth import api_principal, runtime
 from paygate.web.payments import PaymentRequestOut, request_out
 from paygate.web.rate_limits import enforce, enforce_per_address
+from paygate.web.receipts import pdf_response
 from paygate.web.sessions import SessionOut, UserOut
 from paygate.web.widget import STATIC_PATH, catalog_json, frame_policy
 
@@ -88,6 +89,8 @@ async def pay_page(request: Request) -> Response:
         "amount": i18n.format_money(view.amount, view.currency, locale),
         "paid_at": i18n.format_datetime(view.paid_at, locale) if view.paid_at else None,
         "expires": i18n.format_datetime(linked.link_expires_at, locale),
+        "receipt_url": (f"/pay/{token}/receipt.pdf?locale={locale}"
+                        if state == "paid" and linked.link != "revoked" else None),
         # No "<" inside the JSON: nothing in it can end its <script> element early.
         "catalog": json.dumps(catalog_json(locale), ensure_ascii=False).replace("<", "\\u003c"),
     }
@@ -100,6 +103,18 @@ def _render(request: Request, locale: str, context: dict[str, object],
     html = i18n.template_env(locale).get_template("pay/page.html").render(context)
     headers = _headers(request) | {"Content-Language": locale}
     return HTMLResponse(html, status_code=status, headers=headers)
+
+
+async def pay_page_receipt(request: Request) -> Response:
+    """The receipt PDF from a paid request's payment link (a revoked link gives none)."""
+    rt = runtime(request)
+    linked = await rt.pay_links.open(request.path_params["token"])
+    if linked.link == "revoked":
+        raise NotFound("This payment link was withdrawn; ask the clinic for the receipt.")
+    locale = i18n.negotiate(request.query_params.get("locale") or linked.locale_hint,
+                            accept=request.headers.get("accept-language"))
+    pdf = await rt.receipts.pdf_for_link(linked.view.id, locale)
+    return pdf_response(pdf.filename, pdf.content)
 
 
 async def start_session(request: Request) -> Response:
@@ -155,6 +170,7 @@ def routes() -> list[BaseRoute]:
                          "from them stop working; the request keeps only its own time "
                          "(the call's clinician or a clinic admin)"),
         Route("/pay/{token:str}", pay_page, methods=["GET"]),
+        Route("/pay/{token:str}/receipt.pdf", pay_page_receipt, methods=["GET"]),
         ApiRoute("/api/v1/pay-links/session", start_session, methods=["POST"],
                  body=PayLinkSessionCreate, response=PayLinkSessionOut, status_code=201,
                  auth=False, tags=tags, limited=True,

@@ -3,12 +3,14 @@ and a patient session while the request can be paid, and is refused once it cann
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from tests.admin.conftest import admin_client
 from tests.conftest import Stack
@@ -88,6 +90,19 @@ def test_a_link_opens_the_request_and_pays_it_like_the_call_panel(
     refused = httpx.post(f"{stack.url}/api/v1/pay-links/session", json={"token": token})
     assert refused.status_code == 409
     assert refused.json()["error"]["message"] == "This payment has already been made."
+    # ...but the page offers the receipt, in the page's language.
+    assert "Download receipt (PDF)" in again.text
+    receipt = httpx.get(f"{url}/receipt.pdf", params={"locale": "fr"})
+    assert receipt.status_code == 200, receipt.text
+    assert receipt.headers["content-type"] == "application/pdf"
+    assert receipt.headers["content-disposition"].startswith("attachment;")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.content)).pages)
+    assert created["reference"] in text and "Reçu" in text
+    # A link withdrawn (sent to the wrong address) gives no receipt.
+    assert clinician.post(f"/api/v1/payment-requests/{created['id']}/pay-link/revoke"
+                          ).status_code == 200
+    assert "Download receipt (PDF)" not in httpx.get(url).text
+    assert httpx.get(f"{url}/receipt.pdf").status_code == 404
 
 
 def test_a_cancelled_request_or_a_bad_link_is_refused_clearly(
