@@ -5,6 +5,7 @@ import {cancelAction} from "./cancel.js";
 import {cardLabel, formatTime, h, reference, refundNote, replace, typed} from "./dom.js";
 import {N_, t, tx, zero} from "./i18n.js";
 import {holdActions} from "./holds.js";
+import {LineItems} from "./line-items.js";
 import {amountIn, formatMoney, money, parseMajor} from "./money.js";
 import {payLinkAction} from "./paylink.js";
 import {ReceivedPopup} from "./received.js";
@@ -136,9 +137,10 @@ export class ClinicianView {
     };
     const saveDraft = () => {
       this.draft = {amount: amount.value, currency: currency.value,
-        description: description.value, hold: hold.checked};
+        description: description.value, hold: hold.checked, ...lines.draft()};
       setSessionValue(this.session, "draft", this.draft);
     };
+    const lines = new LineItems(this.draft, saveDraft);
     currency.addEventListener("change", () => { limits(); saveDraft(); });
     amount.addEventListener("input", () => { amountError.textContent = ""; saveDraft(); });
     description.addEventListener("input", () => { descriptionError.textContent = ""; saveDraft(); });
@@ -157,6 +159,7 @@ export class ClinicianView {
         t("What the payment is for, e.g. \u201cConsultation fee\u201d. The patient sees it " +
           "on their receipt: don\u2019t include clinical details or diagnoses.")),
       descriptionError,
+      lines.el,
       h("div", {class: "pg-toggle"}, hold,
         h("label", {for: "pg-hold"}, t("Hold now, charge at the end of the consultation")),
         h("p", {class: "pg-hint"}, t("The patient's card is authorised for up to this " +
@@ -198,6 +201,11 @@ export class ClinicianView {
         (amountError.textContent ? amount : description).focus();
         return;
       }
+      const details = lines.body(parsed.minor, info);
+      if (details.error) {
+        lines.el.querySelector("input")?.focus();
+        return;
+      }
       this.busy = true;
       submit.disabled = true;
       submit.textContent = t("Requesting\u2026");
@@ -205,17 +213,23 @@ export class ClinicianView {
         const created = await this.api.post(
           `/api/v1/calls/${encodeURIComponent(this.callId)}/payment-requests`,
           {amount: parsed.minor, currency: code, description: description.value.trim(),
-            capture: hold.checked ? "manual" : "automatic"});
+            capture: hold.checked ? "manual" : "automatic", ...details});
         this.book.apply(created);
         this.events.emit("request-created", {request: created});
         this.announce(hold.checked
           ? t("Hold of up to {amount} requested.", {amount: money(created)})
           : t("Payment of {amount} requested.", {amount: money(created)}));
-        this.draft = {amount: "", currency: code, description: "", hold: false};
+        this.draft = {amount: "", currency: code, description: "", hold: false};  // no lines
         setSessionValue(this.session, "draft", this.draft);
         this.closeForm();
         this.renderList();
       } catch (err) {
+        if (/^(items|service_date)/.test(err.field || "")) {
+          lines.show(err.message);
+          submit.disabled = false;
+          submit.textContent = submitLabel();
+          return;
+        }
         const target = err.field === "description" ? descriptionError
           : err.field === "amount" || err.code === "invalid_amount" ? amountError : formError;
         target.textContent = err.message;

@@ -43,3 +43,18 @@ def focus_ring(page: Any) -> dict[str, Any]:
               visible: el.matches(":focus-visible") && (outline || Boolean(ring)),
               outline: `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`};
     }""")
+
+
+def focus_ring_on(page: Any, text: str, timeout: float = 5.0) -> dict[str, Any]:
+    """focus_ring once focus is on the element reading `text`: a key press is handled by
+    the page after Playwright sends it, so a busy machine may need a moment. Fails with
+    the last focused element if focus never gets there."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    ring = focus_ring(page)
+    while ring["text"] != text and time.monotonic() < deadline:
+        time.sleep(0.05)
+        ring = focus_ring(page)
+    assert ring["text"] == text, ring
+    return ring
