@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from paygate.domain.errors import InvalidInput, InvalidTransition
 
@@ -70,12 +71,19 @@ def category_of(kind: CaseType, code: str) -> Category:
                        field="category")
 
 
-def parse_type(value: str) -> CaseType:
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(kind: type[E], value: str, field: str, what: str) -> E:
     try:
-        return CaseType(value)
+        return kind(value)
     except ValueError:
-        allowed = ", ".join(t.value for t in CaseType)
-        raise InvalidInput(f"Choose the kind of case: {allowed}.", field="type") from None
+        allowed = ", ".join(e.value for e in kind)
+        raise InvalidInput(f"Choose {what}: {allowed}.", field=field) from None
+
+
+def parse_type(value: str) -> CaseType:
+    return _choice(CaseType, value, "type", "the kind of case")
 
 
 class Department(StrEnum):
@@ -97,11 +105,7 @@ DEPARTMENT_FOR = {CaseType.ENABLEMENT: Department.ONBOARDING,
 
 
 def parse_department(value: str) -> Department:
-    try:
-        return Department(value)
-    except ValueError:
-        allowed = ", ".join(d.value for d in Department)
-        raise InvalidInput(f"Choose a department: {allowed}.", field="department") from None
+    return _choice(Department, value, "department", "a department")
 
 
 class Priority(StrEnum):
@@ -128,11 +132,7 @@ PRIORITY_LABELS = {Priority.CRITICAL: "Critical", Priority.HIGH: "High",
 
 
 def parse_priority(value: str) -> Priority:
-    try:
-        return Priority(value)
-    except ValueError:
-        allowed = ", ".join(p.value for p in Priority)
-        raise InvalidInput(f"Choose a priority: {allowed}.", field="priority") from None
+    return _choice(Priority, value, "priority", "a priority")
 
 
 TOP_TIER = 3  # tier 1 answers first; an overdue case moves to tier 2, then 3
