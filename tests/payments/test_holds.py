@@ -156,3 +156,49 @@ def test_a_clinic_admin_sets_how_long_holds_may_wait(stack: Stack, clinic: Clini
         assert save("6").status_code == 303
         assert 'id="hold_hours" name="hold_hours" type="text" inputmode="numeric" ' \
             'maxlength="3" value="6"' in admin.get(f"{page}/edit").text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_charge_and_release_clicked_at_once_end_one_way_as_stripe_says(
+        stack: Stack, clinic: Clinic, login: Login) -> None:
+    """The clinician's Charge... and a colleague's Release hold (or a double click across
+    two tabs) reach paygate together: one of them wins at Stripe, the other is refused
+    clearly, and paygate, Stripe, the receipts and the history agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    clinician = login("clinician", name="Dr Ada Grey", user="dr-ada")
+    patient = login("patient", name="Pat Doe")
+    for round_ in range(3):
+        held = hold(clinician, 5000 + round_)
+        intent_id = authorise(stack, patient, held["id"], email=f"race{round_}@example.com")
+        wait_until(lambda h=held: status_of(clinician, h["id"]) == "authorized")
+        with ThreadPoolExecutor(2) as pool:
+            charging = pool.submit(capture, clinician, held["id"], amount=4000)
+            releasing = pool.submit(
+                clinician.post, f"/api/v1/payment-requests/{held['id']}/cancel")
+            charged, released = charging.result(), releasing.result()
+        intent = stack.stripe.v1.payment_intents.retrieve(
+            intent_id, options={"stripe_account": clinic.account})
+        expected = {"succeeded": "paid", "canceled": "cancelled"}[intent.status]
+        # Each answer is the outcome or a clear refusal, never a 400 "bad input" or a 5xx:
+        # a Release that lost says "paid" (what Stripe says), a Charge that lost says why.
+        for answer in (charged, released):
+            assert answer.status_code in (200, 409), answer.text
+            if answer.status_code == 200:
+                assert answer.json()["status"] == expected, answer.text
+        if charged.status_code == 409:
+            assert charged.json()["error"]["message"].startswith(
+                "This hold was released before it could be charged")
+        wait_until(lambda h=held, e=expected: status_of(clinician, h["id"]) == e)
+        shown = clinician.get(f"/api/v1/payment-requests/{held['id']}").json()
+        assert shown["amount_paid"] == (4000 if expected == "paid" else None)
+        receipts = [m for m in stack.mail.mailbox.messages
+                    if f"race{round_}@example.com" in m.to]
+        if expected == "paid":
+            stack.mail.mailbox.wait_for(lambda m, r=round_: f"race{r}@example.com" in m.to)
+        else:
+            assert receipts == []
+    # Nothing moves afterwards: a late capture of a cancelled hold is refused, and so on.
+    for request in clinician.get("/api/v1/calls/call_1/payment-requests").json()["requests"]:
+        if request["status"] == "cancelled":
+            assert capture(clinician, request["id"]).status_code == 409

@@ -57,7 +57,7 @@ class Closing:
                 log_event(logger, "could not cancel a PaymentIntent", logging.WARNING,
                           payment_request=row.id, error=exc.message)
             except IntentStateRefused:  # Stripe refuses: the intent already finished
-                return await self._apply_stripes_state(row, strict)
+                return await self.apply_stripes_state(row, strict)
             except DomainError as exc:
                 if strict:
                     raise
@@ -88,8 +88,10 @@ class Closing:
             check_transition(Status(fresh.status), target)
         return None
 
-    async def _apply_stripes_state(self, row: PaymentRequest, strict: bool
-                                   ) -> RequestView | None:
+    async def apply_stripes_state(self, row: PaymentRequest, strict: bool
+                                  ) -> RequestView | None:
+        """Read the intent from Stripe and apply what it says (after Stripe refused an
+        action because of the intent's state)."""
         try:
             view = await self._settlement.read_and_apply(row)
         except DomainError:

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from paygate.domain.errors import Conflict, DomainError, InvalidInput
+from paygate.domain.errors import Conflict, DomainError, IntentStateRefused, InvalidInput
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import HELD, Status
 from paygate.logs import log_event
@@ -66,6 +66,15 @@ class Holds:
             intent = await gateway.capture_payment_intent(
                 row.stripe_account_id, row.payment_intent_id, amount=final,
                 idempotency_key=capture_key(row.id, final))
+        except IntentStateRefused:
+            # Released (or charged) a moment before, e.g. Release hold clicked at once in
+            # another tab: paygate takes Stripe's word and says what happened.
+            now = await self._closing.apply_stripes_state(row, strict=False)
+            status = Status(now.status) if now is not None else Status(row.status)
+            if status is Status.PAID:
+                raise Conflict("This hold has already been charged.") from None
+            raise Conflict("This hold was released before it could be charged; it is "
+                           f"{status.value} now.") from None
         except DomainError as exc:
             log_event(logger, "capture not confirmed by Stripe", logging.WARNING,
                       payment_request=row.id, error=exc.message)

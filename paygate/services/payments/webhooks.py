@@ -174,7 +174,9 @@ class Settlement:
     async def apply_read(self, row: PaymentRequest, intent: IntentInfo,
                          detail: str) -> RequestView | None:
         view = None
-        if Status(row.status) in OPEN:
+        # A hold (authorized) is as open to Stripe's word as a request: captured or
+        # cancelled elsewhere (the dashboard, another tab), it must not stay "held".
+        if Status(row.status) in OPEN | HELD:
             view = await self._ledger.apply_intent(row.id, intent, stripe_actor(intent.id),
                                                    detail)
         if (intent.status == "succeeded" and intent.card_last4
