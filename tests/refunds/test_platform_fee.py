@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.admin.conftest import admin_client
+from tests.admin.conftest import admin_client, csrf_of
 from tests.admin.test_clinics_cli import cli
 from tests.conftest import Stack
 from tests.payments.conftest import Clinic, Login
@@ -44,6 +44,15 @@ def test_the_fee_is_charged_reported_and_refunded_and_an_org_can_be_exempted(
         rows = list(csv.DictReader(io.StringIO(admin.get(
             "/admin/clinics/clinic_1/reports.csv").text.lstrip("\ufeff"))))
         assert (rows[0]["platform_fee"], rows[0]["net"]) == ("1.80", "98.20")
+        # The admin's refund says what happens to the fee before it is confirmed.
+        form_page = admin.get(f"/admin/payments/{paid.id}/refund")
+        review = admin.post(f"/admin/payments/{paid.id}/refund", data={
+            "csrf": csrf_of(form_page.text), "amount": "50.00",
+            "reason": "requested_by_patient", "note": ""})
+        said = " ".join(re.sub(r"<[^>]+>", "", review.text).split())
+        assert "The platform's fee on this payment ($1.80) goes back to the clinic with " \
+               "the refund, in proportion to the amount refunded" in said
+        assert "all of it" not in said
 
     # A refund asks Stripe to give the fee back in proportion (the sandbox checks the
     # parameter against the SDK's RefundCreateParams).

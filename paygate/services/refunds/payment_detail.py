@@ -44,6 +44,7 @@ class PaymentDetail:
     receipt_email: str | None
     overview: RefundOverview
     history: list[HistoryEntry]
+    application_fee: int = 0  # the platform's fee on this payment (minor units)
 
 
 async def load_detail(db: Database, book: RefundBook, principal: Principal,
@@ -65,4 +66,5 @@ async def load_detail(db: Database, book: RefundBook, principal: Principal,
         history=[HistoryEntry(at=as_utc(e.created_at), from_status=e.from_status,
                               to_status=e.to_status, actor_kind=e.actor_kind,
                               actor_id=e.actor_id, actor_name=e.actor_name, detail=e.detail)
-                 for e in events])
+                 for e in events],
+        application_fee=row.application_fee_amount)
