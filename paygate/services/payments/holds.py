@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from paygate.domain.errors import Conflict, DomainError, IntentStateRefused, InvalidInput
 from paygate.domain.money import Money
@@ -98,6 +98,14 @@ class Holds:
             limit_hours = min(hours or 24, MAX_HOLD_HOURS)
             if as_utc(row.updated_at) + timedelta(hours=limit_hours) > now:
                 continue
+            # Its time is up: said first in the row, so that Stripe's canceled event, if it
+            # lands before our own write, also reads it as expired (not "cancelled").
+            async with self._db.transaction() as tx:
+                await tx.execute(update(PaymentRequest).where(
+                    PaymentRequest.id == row.id,
+                    PaymentRequest.status.in_([s.value for s in HELD])).values(
+                    expires_at=now))
+            row.expires_at = now
             view = await self._closing.close(
                 row, SYSTEM, f"hold released: not charged within {limit_hours} h",
                 strict=False, target=Status.EXPIRED)

@@ -64,6 +64,10 @@ class RefundWebhooks:
 
     async def on_charge_refunded(self, event: dict[str, Any]) -> str:
         charge = as_mapping(as_mapping(event.get("data")).get("object"))
+        if charge.get("captured") is False:
+            # A hold released before it was charged: Stripe marks the uncaptured charge
+            # refunded, but no money moved. The intent's own canceled event closes it.
+            return "hold_released"
         found = await self._row_for(event, charge.get("payment_intent"))
         if isinstance(found, str):
             return found
