@@ -5,6 +5,7 @@ Stripe's word marks a hold paid."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -122,6 +123,11 @@ def test_a_released_hold_and_one_left_past_its_time(stack: Stack, clinic: Clinic
     assert released.status_code == 200 and released.json()["status"] == "cancelled"
     assert capture(clinician, first["id"]).status_code == 409
 
+    # Every event of the second hold is in (its card too: a late one would write the row
+    # after the test ages it).
+    wait_until(lambda: clinician.get(f"/api/v1/payment-requests/{second['id']}").json()[
+        "card_last4"] == "4242")
+
     # The clinic's limit is 24 h: the second hold was authorised a day and a bit ago.
     async def age() -> None:
         db = Database(stack.settings.database_url)
@@ -136,6 +142,23 @@ def test_a_released_hold_and_one_left_past_its_time(stack: Stack, clinic: Clinic
     wait_until(lambda: status_of(clinician, second["id"]) == "expired")
     history = clinician.get(f"/api/v1/payment-requests/{second['id']}").json()
     assert history["status"] == "expired"
+
+    # The clinic's report counts them as released holds; a third, charged for less than
+    # it held, as charged; a fourth, held now. A hold cancelled before any card was
+    # authorised is no release.
+    third, fourth = hold(clinician, 5000), hold(clinician, 2000)
+    authorise(stack, patient, third["id"], email="pat3@example.com")
+    authorise(stack, patient, fourth["id"], email="pat4@example.com")
+    wait_until(lambda: status_of(clinician, third["id"]) == "authorized")
+    wait_until(lambda: status_of(clinician, fourth["id"]) == "authorized")
+    assert capture(clinician, third["id"], amount=4550).status_code == 200
+    never = hold(clinician, 1500)
+    assert clinician.post(f"/api/v1/payment-requests/{never['id']}/cancel").status_code == 200
+    with admin_client(stack, "clinic_admin") as admin:
+        report = " ".join(re.sub(r"<[^>]+>", "", admin.get(
+            "/admin/clinics/clinic_1/reports").text).split())
+    assert ("Card holds in USD: 1 held now ($20.00) · 1 charged ($45.50 of $50.00 held)"
+            " · 2 released ($70.00)") in report, report
 
 
 def test_a_clinic_admin_sets_how_long_holds_may_wait(stack: Stack, clinic: Clinic) -> None:

@@ -32,6 +32,7 @@ from paygate.services.reports.disputes import (
     dispute_cells,
     dispute_totals,
 )
+from paygate.services.reports.holds import HoldTotals, hold_totals
 from paygate.store.database import Database, as_utc
 from paygate.store.models import Clinic, PaymentRequest
 
@@ -157,6 +158,7 @@ class Report:
     by_clinic: Sequence[Totals]
     clinicians: Sequence[tuple[str, str]]   # (id, name) of everyone in the scope's data
     disputes: Sequence[DisputeTotals] = ()  # of the paid requests, per currency
+    holds: Sequence[HoldTotals] = ()        # card holds among the requests, per currency
 
     @property
     def truncated(self) -> bool:
@@ -217,6 +219,7 @@ class ReportService:
             overall = await _totals(tx, settled)
             clinicians = await self._clinicians(tx, scope)
             disputes = await dispute_totals(tx, settled)
+            holds = await hold_totals(tx, where)
         by_clinic = [_relabel(t, scope.clinic_names.get(t.key, t.key)) for t in by_clinic]
         return Report(
             scope=scope, filter=filt, rows=rows, matched=sum(status_counts.values()),
@@ -225,7 +228,7 @@ class ReportService:
             by_day=sorted(by_day, key=lambda t: (t.key, t.currency)),
             by_clinician=sorted(by_clinician, key=lambda t: (t.label.lower(), t.currency)),
             by_clinic=sorted(by_clinic, key=lambda t: (t.label.lower(), t.currency)),
-            clinicians=clinicians, disputes=disputes)
+            clinicians=clinicians, disputes=disputes, holds=holds)
 
     async def rows_for_export(self, scope: ReportScope, filt: ReportFilter
                               ) -> AsyncIterator[tuple[PaymentRequest, DisputeCells]]:
