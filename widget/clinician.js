@@ -51,13 +51,21 @@ export class ClinicianView {
     this.book = book;
     this.callId = callId;
     this.formOpen = sessionValue(session, "formOpen", false);
-    this.draft = sessionValue(session, "draft", {amount: "", currency: options.default_currency,
-      description: "", hold: false});
+    this.draft = sessionValue(session, "draft", this.emptyDraft(options.default_currency));
     this.popup = new ReceivedPopup(this);
     this.atCheckout = new Map();  // request id -> timer: the patient has its checkout open
     this.cancelling = null;  // the open "Cancel this payment request?" dialog
     this.busy = false;
     this.build();
+  }
+
+  /**
+   * A new request's form: the clinic's default request type (charge now, or hold).
+   * @param {string} currency
+   */
+  emptyDraft(currency) {
+    return {amount: "", currency, description: "",
+      hold: this.options.default_capture === "manual"};
   }
 
   build() {
@@ -219,7 +227,7 @@ export class ClinicianView {
         this.announce(hold.checked
           ? t("Hold of up to {amount} requested.", {amount: money(created)})
           : t("Payment of {amount} requested.", {amount: money(created)}));
-        this.draft = {amount: "", currency: code, description: "", hold: false};  // no lines
+        this.draft = this.emptyDraft(code);  // no lines
         setSessionValue(this.session, "draft", this.draft);
         this.closeForm();
         this.renderList();

@@ -37,6 +37,7 @@
  * @property {string} default_currency
  * @property {number | null} max_amount
  * @property {number} pay_link_hours
+ * @property {"automatic" | "manual"} default_capture what a new request is, as the clinic set it
  * @property {boolean} ready
  * @property {string | null} not_ready_reason
  * @property {string | null} [not_ready_code] "account_not_ready" while Stripe does not

@@ -66,6 +66,10 @@ class Clinic(Base):
                                               server_default="259200")
     # how long a hold may stay uncaptured before paygate releases it (Stripe's own is 7 days)
     hold_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # what a new request is when the clinician (or the API) does not say: automatic
+    # (charge now) or manual (hold now, charge at the end)
+    default_capture: Mapped[str] = mapped_column(String(16), default="automatic",
+                                                 server_default="automatic")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     # When the host platform first said this clinic is `org_id`'s (a launch token naming
     # both, an operator). None: only an org admin's enablement request named it.

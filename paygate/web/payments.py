@@ -33,9 +33,11 @@ class PaymentRequestCreate(RequestModel, ReceiptFields):
                                  description="ISO code; the clinic's default if omitted.")
     description: str = Field(max_length=2000, description="What the payment is for. "
                              "Avoid clinical details.")
-    capture: Literal["automatic", "manual"] = Field(default="automatic", description=(
-        "manual: a hold of up to `amount`, charged at the end of the call with "
-        "POST .../capture, or released with POST .../cancel."))
+    capture: Literal["automatic", "manual"] | None = Field(default=None, description=(
+        "automatic: charged when the patient pays; manual: a hold of up to `amount`, "
+        "charged at the end of the call with POST .../capture, or released with "
+        "POST .../cancel. If omitted, the clinic's default (payment-options' "
+        "default_capture)."))
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -106,6 +108,8 @@ class CallOptionsOut(BaseModel):
         None, description="Why not ready, for clients to word it: addon_not_enabled, "
                           "stripe_account_not_linked, account_not_ready (Stripe does not "
                           "accept charges on the clinic's account now).")
+    default_capture: Literal["automatic", "manual"] = Field(
+        description="What a new request is when it does not say, as the clinic set it.")
     description_max: int
     currencies: list[CurrencyOut]
     stripe_js_url: str
@@ -147,7 +151,8 @@ async def call_options(request: Request) -> Response:
         clinic_name=opts.clinic_name, default_currency=opts.default_currency,
         max_amount=opts.max_amount, pay_link_hours=opts.pay_link_hours, ready=opts.ready,
         not_ready_reason=opts.not_ready_reason, not_ready_code=opts.not_ready_code,
-        description_max=DESCRIPTION_MAX, stripe_js_url=rt.settings.stripe_js_url,
+        default_capture=opts.default_capture, description_max=DESCRIPTION_MAX,
+        stripe_js_url=rt.settings.stripe_js_url,
         currencies=[CurrencyOut(code=c, exponent=exponent(c), minimum=minimum_charge(c))
                     for c in sorted(SUPPORTED)]))
 

@@ -15,6 +15,7 @@ from tests.browser.test_in_call_edge_cases import both, status_in_list
 from tests.browser.test_in_call_flow import enter_card, panel
 from tests.conftest import Stack
 from tests.payments.conftest import Clinic
+from tests.payments.test_holds import set_default_capture
 
 pytestmark = pytest.mark.browser
 
@@ -81,3 +82,25 @@ def test_hold_authorise_with_3d_secure_charge_less_and_release_another(
         "button", name="Release hold").click()
     expect(status_in_list(clinician, "Follow-up")).to_have_text("Cancelled")
     expect(you.get_by_test_id("held")).to_have_count(0)
+
+
+def test_a_clinic_that_holds_by_default_starts_each_form_as_a_hold(
+        stack: Stack, host: Host, clinic: Clinic, contexts: Any) -> None:
+    assert set_default_capture(stack, "manual").status_code == 303
+    clinician, patient = both(contexts, stack, host)
+    me, you = panel(clinician), panel(patient)
+    me.get_by_role("button", name="Request Payment").click()
+    choice = me.get_by_label("Hold now, charge at the end of the consultation")
+    expect(choice).to_be_checked()
+    me.get_by_label("Amount").fill("30")
+    me.get_by_label("Payment description").fill("Script renewal")
+    choice.uncheck()  # this one is charged now
+    me.get_by_role("button", name="Request Payment").click()
+    expect(you.get_by_role("region", name="Payment requested")).to_contain_text("$30.00")
+
+    me.get_by_role("button", name="Request Payment").click()  # the next form: a hold again
+    expect(me.get_by_label("Hold now, charge at the end of the consultation")).to_be_checked()
+    me.get_by_label("Amount").fill("80")
+    me.get_by_label("Payment description").fill("Consultation")
+    me.get_by_role("button", name="Hold payment").click()
+    expect(you.get_by_role("region", name="Card hold requested")).to_contain_text("$80.00")

@@ -181,6 +181,52 @@ def test_a_clinic_admin_sets_how_long_holds_may_wait(stack: Stack, clinic: Clini
             'maxlength="3" value="6"' in admin.get(f"{page}/edit").text
 
 
+def set_default_capture(stack: Stack, capture: str, hours: str = "24") -> httpx.Response:
+    """The clinic admin's Client Payments > Edit: what new requests start as."""
+    page = "/admin/clinics/clinic_1/client-payments"
+    with admin_client(stack, "clinic_admin") as admin:
+        return admin.post(f"{page}/settings", data={
+            "csrf": csrf_of(admin.get(f"{page}/edit").text), "display_name": "Sunrise",
+            "reply_to": "", "default_currency": "usd", "pay_link_hours": "72",
+            "time_zone": "UTC", "hold_hours": hours, "default_capture": capture})
+
+
+def test_a_clinic_that_holds_by_default(stack: Stack, clinic: Clinic, login: Login) -> None:
+    clinician = login("clinician", name="Dr Ada Grey", user="dr-ada")
+    options = "/api/v1/calls/call_1/payment-options"
+    assert clinician.get(options).json()["default_capture"] == "automatic"
+    body = {"amount": 3000, "currency": "usd", "description": "Consultation"}
+    first = clinician.post("/api/v1/calls/call_1/payment-requests", json=body).json()
+    assert first["capture"] == "automatic"  # today's behaviour, unchanged
+
+    refused = set_default_capture(stack, "later")
+    assert refused.status_code == 400 and "charge now or hold now" in refused.text
+    assert clinician.get(options).json()["default_capture"] == "automatic"
+    assert set_default_capture(stack, "manual").status_code == 303
+    with admin_client(stack, "clinic_admin") as admin:
+        edit = admin.get("/admin/clinics/clinic_1/client-payments/edit").text
+    assert 'value="manual" checked' in edit
+    assert clinician.get(options).json()["default_capture"] == "manual"
+
+    held = clinician.post("/api/v1/calls/call_1/payment-requests", json=body).json()
+    assert held["capture"] == "manual"
+    now = clinician.post("/api/v1/calls/call_1/payment-requests",
+                         json={**body, "capture": "automatic"}).json()
+    assert now["capture"] == "automatic"  # a request that says so is charged at once
+    listed = {r["id"]: r for r in clinician.get(
+        "/api/v1/calls/call_1/payment-requests").json()["requests"]}
+    assert [listed[r["id"]]["capture"] for r in (first, held, now)] == \
+        ["automatic", "manual", "automatic"]
+    # Saving the form again without the choice (an older form) keeps the clinic's default.
+    with admin_client(stack, "clinic_admin") as admin:
+        page = "/admin/clinics/clinic_1/client-payments"
+        assert admin.post(f"{page}/settings", data={
+            "csrf": csrf_of(admin.get(f"{page}/edit").text), "display_name": "Sunrise",
+            "reply_to": "", "default_currency": "usd", "pay_link_hours": "72",
+            "time_zone": "UTC", "hold_hours": "24"}).status_code == 303
+    assert clinician.get(options).json()["default_capture"] == "manual"
+
+
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 def test_charge_and_release_clicked_at_once_end_one_way_as_stripe_says(
         stack: Stack, clinic: Clinic, login: Login) -> None:

@@ -88,6 +88,7 @@ class ClinicSettingsInput:
     pay_link_hours: str = ""  # empty: the default, 72
     time_zone: str = ""      # an IANA name; empty keeps the clinic's
     hold_hours: str = ""     # empty: the default, 24
+    default_capture: str = ""  # automatic or manual; empty keeps the clinic's
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,10 @@ class ClinicService:
                 "billing@clinic.example."))
         hours = _link_hours(form.pay_link_hours)
         hold = _hold_hours(form.hold_hours)
+        capture = form.default_capture.strip()
+        if capture not in ("", "automatic", "manual"):
+            raise InvalidInput("New requests either charge now or hold now and charge at the "
+                               "end; pick one.", field="default_capture")
         zone = form.time_zone.strip()
         if zone and not is_zone(zone):
             raise InvalidInput(f"There is no time zone {zone[:64]!r}; pick one from the list.",
@@ -259,6 +264,8 @@ class ClinicService:
             clinic = await self._allowed(tx, who, clinic_id)
             clinic.pay_link_ttl = hours * 3600
             clinic.hold_hours = hold
+            if capture:
+                clinic.default_capture = capture
             if zone:
                 clinic.time_zone = zone
             clinic.display_name = name or None

@@ -118,6 +118,7 @@ class PaymentService:
             max_amount=clinic.max_amount if clinic else None,
             ready=reason is None, not_ready_reason=reason, not_ready_code=code,
             pay_link_hours=clinic.pay_link_ttl // 3600 if clinic else 72,
+            default_capture=clinic.default_capture if clinic else "automatic",
         )
 
     async def list_for_call(self, principal: Principal, call_id: str) -> list[RequestView]:
@@ -145,7 +146,7 @@ class PaymentService:
     # -- commands -----------------------------------------------------------------------
     async def create(self, principal: Principal, call_id: str, *, amount: Any,
                      currency: str | None, description: str,
-                     capture: str = "automatic") -> RequestView:
+                     capture: str | None = None) -> RequestView:
         self._require_call(principal, call_id)
         principal.require_role(Role.CLINICIAN)
         async with self._db.sessions() as tx:
@@ -161,6 +162,7 @@ class PaymentService:
             raise InvalidInput(f"Keep the description under {DESCRIPTION_MAX} characters.",
                                field="description")
         gateway = self._require_gateway()
+        capture = capture or clinic.default_capture
         if capture not in ("automatic", "manual"):
             raise InvalidInput("capture is automatic or manual.", field="capture")
         request_id = await self._creation.request_id(principal, call_id, money, text, capture)

@@ -114,3 +114,4 @@ class CallOptions:
     not_ready_reason: str | None
     not_ready_code: str | None
     pay_link_hours: int
+    default_capture: str  # automatic (charge now) or manual (hold), the clinic's setting

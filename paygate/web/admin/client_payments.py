@@ -98,6 +98,7 @@ async def edit_context(request: Request, who: Principal, clinic_id: str) -> dict
             "share_description": clinic.share_description,
             "pay_link_hours": str(clinic.pay_link_ttl // 3600),
             "hold_hours": str(clinic.hold_hours),
+            "default_capture": clinic.default_capture,
             "time_zone": clinic.time_zone or zone_for_country(
                 view.link.country if view.link else None)}
     return {"view": view, "form": form, "currencies": CURRENCIES, "zones": all_zones(),
@@ -121,6 +122,7 @@ async def save_settings(request: Request) -> Response:
         default_currency=field(data, "default_currency"),
         share_description=field(data, "share_description") == "on",
         pay_link_hours=field(data, "pay_link_hours"), hold_hours=field(data, "hold_hours"),
+        default_capture=field(data, "default_capture"),
         time_zone=field(data, "time_zone"))
     clinics = runtime(request).clinics
     try:
