@@ -20,6 +20,7 @@ KIND_NAMES = {
     "balance_transaction": "balance transaction",
     "dispute": "dispute",
     "payout": "payout",
+    "application_fee": "application fee",
     "account": "account",
     "webhook_endpoint": "webhook endpoint",
 }

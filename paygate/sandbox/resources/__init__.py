@@ -46,6 +46,7 @@ class Endpoints:
     def build(cls) -> Endpoints:
         from paygate.sandbox.resources import (
             accounts,
+            application_fees,
             charges,
             disputes,
             events,
@@ -55,7 +56,7 @@ class Endpoints:
             refunds,
         )
 
-        return cls(endpoint for module in (accounts, charges, disputes, events,
+        return cls(endpoint for module in (accounts, application_fees, charges, disputes, events,
                                            payment_intents, payment_methods, payouts,
                                            refunds)
                    for endpoint in module.endpoints())

@@ -168,6 +168,9 @@ def settle(sb: Sandbox, charge: JSON, owner: str, amount: int) -> None:
             "amount": platform_fee, "application": sb.config.client_id,
             "currency": charge["currency"], "description": "Application fee",
             "type": "application_fee"})
+        from paygate.sandbox.resources import application_fees  # it builds on this module
+
+        application_fees.collect(sb, charge, owner, platform_fee)
     charge["balance_transaction"] = txn["id"]
 
 

@@ -423,9 +423,15 @@ def capture(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
         raise with_intent(invalid_request(
             "The amount_to_capture must be less than or equal to the amount_capturable.",
             param="amount_to_capture", code="amount_too_large"), sb, pi)
+    fee = params.get("application_fee_amount", pi.get("application_fee_amount"))
+    if fee is not None and fee > amount:
+        raise with_intent(invalid_request(
+            "The application fee amount cannot be greater than the amount to capture.",
+            param="application_fee_amount"), sb, pi)
     _apply_common(pi, params)
     owner = _owner(sb, pi)
     charge = sb.store.objects[pi["latest_charge"]]
+    charge["application_fee_amount"] = pi.get("application_fee_amount")
     charge.update(captured=True, amount_captured=amount,
                   amount_refunded=charge["amount"] - amount,
                   refunded=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import invalid_request
-from paygate.sandbox.resources import Endpoint, charges, route
+from paygate.sandbox.resources import Endpoint, application_fees, charges, route
 from paygate.sandbox.resources.payment_intents import _major
 from paygate.sandbox.state import JSON, new_id, now, rand
 
@@ -73,6 +73,8 @@ def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     sb.emit("charge.refunded", charge, ctx.account, ctx,
             {"amount_refunded": before["amount_refunded"], "refunded": before["refunded"]})
     sb.emit("refund.created", refund, ctx.account, ctx)
+    if params.get("refund_application_fee"):
+        application_fees.refund_in_proportion(sb, charge, ctx.account)
     return sb.respond(ctx, refund, params)
 
 
