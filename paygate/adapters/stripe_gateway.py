@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import stripe
 from stripe.params import (
     AccountCreateParams,
+    PaymentIntentCaptureParams,
     PaymentIntentCreateParams,
     PaymentIntentListParams,
     RefundCreateParams,
@@ -197,9 +198,15 @@ class StripeGateway:
         return intent_info(intent)
 
     async def capture_payment_intent(self, account_id: str, intent_id: str, *,
-                                     amount: int, idempotency_key: str) -> IntentInfo:
+                                     amount: int, idempotency_key: str,
+                                     application_fee_amount: int | None = None
+                                     ) -> IntentInfo:
+        params: PaymentIntentCaptureParams = {"amount_to_capture": amount,
+                                              "expand": ["latest_charge"]}
+        if application_fee_amount is not None:  # the platform's fee on what is charged
+            params["application_fee_amount"] = application_fee_amount
         intent = await self._call(self._client.v1.payment_intents.capture_async(
-            intent_id, {"amount_to_capture": amount, "expand": ["latest_charge"]},
+            intent_id, params,
             {"stripe_account": account_id, "idempotency_key": idempotency_key}))
         return intent_info(intent)
 
@@ -235,8 +242,17 @@ class StripeGateway:
             params["reason"] = reason
         refund = await self._call(self._client.v1.refunds.create_async(
             params, {"stripe_account": account_id, "idempotency_key": idempotency_key}))
+        charge = refund.charge
         return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount),
-                          currency=str(refund.currency), reason=refund.reason)
+                          currency=str(refund.currency), reason=refund.reason,
+                          charge=charge if isinstance(charge, str) or charge is None
+                          else charge.id)
+
+    async def application_fee_refunded(self, charge_id: str) -> int | None:
+        # The fee is the platform's own object: read without Stripe-Account.
+        page = await self._call(self._client.v1.application_fees.list_async(
+            {"charge": charge_id, "limit": 1}))
+        return int(page.data[0].amount_refunded) if page.data else None
 
     async def retrieve_dispute(self, account_id: str, dispute_id: str) -> DisputeInfo:
         dispute = await self._call(self._client.v1.disputes.retrieve_async(

@@ -45,6 +45,8 @@ class IntentLike(Protocol):
     def card_last4(self) -> str | None: ...
     @property
     def amount_received(self) -> int: ...
+    @property
+    def application_fee_amount(self) -> int: ...
 
 
 def _utc(value: datetime) -> datetime:
@@ -120,6 +122,8 @@ def plan_intent_move(row: RowLike, intent: IntentLike, actor: Actor, detail: str
         changes["paid_at"] = now
         if intent.amount_received:  # a hold captures up to its amount
             changes["amount_paid"] = intent.amount_received
+        if intent.application_fee_amount:  # on a hold, the fee set at capture
+            changes["application_fee_amount"] = intent.application_fee_amount
     return status_move(row, target, actor, detail, now, changes)
 
 

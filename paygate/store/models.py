@@ -142,6 +142,9 @@ class PaymentRequest(Base):
     # the platform's fee on this payment (Stripe's application_fee_amount), minor units
     application_fee_amount: Mapped[int] = mapped_column(BigInteger, default=0,
                                                         server_default="0")
+    # what of it went back to the clinic with refunds (Stripe's fee_refunds), as read
+    application_fee_refunded: Mapped[int] = mapped_column(BigInteger, default=0,
+                                                          server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)

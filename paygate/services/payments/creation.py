@@ -78,7 +78,7 @@ class Creation:
                             description: str, capture: str = "automatic") -> IntentInfo:
         shared = description if clinic.share_description else \
             f"Payment to {clinic_label(clinic)}"
-        rule = await self._fee_rule(clinic.org_id)
+        rule = await self.fee_rule(clinic.org_id)
         return await gateway.create_payment_intent(
             link.account_id, amount=money.amount, currency=money.currency,
             description=shared,
@@ -86,7 +86,7 @@ class Creation:
             idempotency_key=create_key(request_id), capture_method=capture,
             application_fee_amount=rule.fee(money.amount) if rule else None)
 
-    async def _fee_rule(self, org_id: str) -> FeeRule | None:
+    async def fee_rule(self, org_id: str) -> FeeRule | None:
         """The organisation's own fee rule (set by an operator), else the platform's."""
         async with self._db.sessions() as tx:
             own = await tx.scalar(select(Organisation.application_fee).where(

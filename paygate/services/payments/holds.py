@@ -10,11 +10,13 @@ Stripe could not confirm leaves it authorized, with the reason, for a retry."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from paygate.domain.errors import Conflict, DomainError, IntentStateRefused, InvalidInput
+from paygate.domain.fees import FeeRule
 from paygate.domain.money import Money
 from paygate.domain.payment_requests import HELD, Status
 from paygate.logs import log_event
@@ -36,8 +38,10 @@ def capture_key(request_id: str, amount: int) -> str:
 
 class Holds:
     def __init__(self, db: Database, gateway: PaymentGateway | None, ledger: RequestLedger,
-                 closing: Closing) -> None:
+                 closing: Closing, fee_rule: Callable[[str], Awaitable[FeeRule | None]]
+                 ) -> None:
         self._db = db
+        self._fee_rule = fee_rule
         self._gateway = gateway
         self._ledger = ledger
         self._closing = closing
@@ -65,7 +69,8 @@ class Holds:
         try:
             intent = await gateway.capture_payment_intent(
                 row.stripe_account_id, row.payment_intent_id, amount=final,
-                idempotency_key=capture_key(row.id, final))
+                idempotency_key=capture_key(row.id, final),
+                application_fee_amount=await self._fee_on(row, final))
         except IntentStateRefused:
             # Released (or charged) a moment before, e.g. Release hold clicked at once in
             # another tab: paygate takes Stripe's word and says what happened.
@@ -84,6 +89,16 @@ class Holds:
             f"charged {Money(final, row.currency).format()} of the hold")
         log_event(logger, "hold captured", payment_request=row.id, amount=final)
         return view or await self._ledger.view(row.id)
+
+    async def _fee_on(self, row: PaymentRequest, final: int) -> int | None:
+        """The platform's fee on the amount charged: the fee rule applied to it, never more
+        than the fee the hold was made with; in proportion if the rule is gone since."""
+        if not row.application_fee_amount:
+            return None
+        rule = await self._fee_rule(row.org_id)
+        if rule is None:
+            return row.application_fee_amount * final // row.amount
+        return min(rule.fee(final), row.application_fee_amount)
 
     async def release_overdue(self, limit: int = 200) -> list[Outcome]:
         """Release every hold left uncaptured past its clinic's limit (the reconciler)."""

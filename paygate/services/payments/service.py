@@ -91,7 +91,7 @@ class PaymentService:
         self._settlement = Settlement(db, gateway, ledger, outbox)
         self._closing = Closing(db, gateway, self._ledger, self._settlement)
         self._creation = Creation(db, settings)
-        self._holds = Holds(db, gateway, ledger, self._closing)
+        self._holds = Holds(db, gateway, ledger, self._closing, self._creation.fee_rule)
 
     def register_webhooks(self, webhooks: WebhookService) -> None:
         """Register handlers for payment_intent.* and charge.succeeded events."""

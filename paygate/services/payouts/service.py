@@ -26,7 +26,8 @@ LIST_LIMIT = 100
 LINE_WORDS = {"charge": "Payment", "refund": "Refund", "dispute": "Dispute",
               "dispute_reversal": "Dispute won back", "payout": "Payout",
               "payout_reversal": "Payout returned", "fee": "Stripe fee",
-              "platform_earning": "Platform fee", "application_fee": "Platform fee"}
+              "platform_earning": "Platform fee", "application_fee": "Platform fee",
+              "application_fee_refund": "Platform fee refund"}
 
 
 def day(seconds: int) -> datetime:

@@ -149,6 +149,8 @@ class RefundService:
         if refund.status == RefundStatus.PENDING:
             info = await self._ask_stripe(gateway, row, refund)
             await self._accept(row.id, refund.id, info)
+            if row.application_fee_amount > 0 and info.charge:
+                await self._note_fee_refunded(gateway, row.id, info.charge)
         elif refund.status == RefundStatus.FAILED:
             raise PaymentProviderError(refund.stripe_error or "Stripe refused the refund.")
         return await self._result(refund.id)
@@ -251,6 +253,23 @@ class RefundService:
             raise PaymentProviderError(f"Stripe could not make the refund ({info.status}).")
         log_event(logger, "refund made", refund=refund_id, stripe_refund=info.id,
                   payment_request=row.id, status=row.status)
+
+    async def _note_fee_refunded(self, gateway: PaymentGateway, request_id: str,
+                                 charge_id: str) -> None:
+        """What of the platform's fee went back with the refund, as Stripe counted it (in
+        proportion; its rounding, not ours). Unread, the next refund reads it again."""
+        try:
+            refunded = await gateway.application_fee_refunded(charge_id)
+        except DomainError as exc:
+            log_event(logger, "platform fee refund not read", logging.WARNING,
+                      payment_request=request_id, error=exc.message)
+            return
+        if refunded is None:
+            return
+        async with self._db.transaction() as tx:
+            row = await self._ledger.lock(tx, request_id)
+            row.application_fee_refunded = max(row.application_fee_refunded,
+                                               min(refunded, row.application_fee_amount))
 
     async def after_commit(self, row: PaymentRequest, changed: Changed) -> None:
         if changed.receipts:

@@ -126,7 +126,8 @@ class Totals:
     count: int
     gross: int
     refunded: int
-    fee: int = 0    # the platform's fee (application_fee_amount) on these payments
+    fee: int = 0    # the platform's fee kept: application_fee_amount less what refunds
+                    # gave back to the clinic
 
     @property
     def net(self) -> int:
@@ -309,7 +310,8 @@ async def _totals(tx: AsyncSession, where: list[ColumnElement[bool]], key: Any =
                           func.sum(func.coalesce(PaymentRequest.amount_paid,
                                                  PaymentRequest.amount)),
                           func.sum(PaymentRequest.amount_refunded),
-                          func.sum(PaymentRequest.application_fee_amount)]
+                          func.sum(PaymentRequest.application_fee_amount
+                                   - PaymentRequest.application_fee_refunded)]
     groups: list[Any] = [PaymentRequest.currency]
     if key is not None:
         columns += [key, key if label is None else label]

@@ -195,7 +195,7 @@ def _csv_cells(row: PaymentRequest, clinic_names: Mapping[str, str],
     # A request never paid (open, failed, cancelled, expired) brought in nothing, so the
     # CSV's paid and net columns add up to the page's gross and net totals.
     paid = charged(row.amount, row.amount_paid) if Status(row.status) in SETTLED else 0
-    fee = row.application_fee_amount if paid else 0
+    fee = row.application_fee_amount - row.application_fee_refunded if paid else 0
     net = paid - row.amount_refunded - fee
     paid_at = _iso(as_utc(row.paid_at)) if row.paid_at else ""
     return [report_date(row).date().isoformat(), _iso(as_utc(row.created_at)), paid_at,
