@@ -93,4 +93,5 @@ def intent_info(intent: Any) -> IntentInfo:
         latest_charge=charge if isinstance(charge, str) else _get(charge, "id"),
         metadata=_plain(metadata), created=int(_get(intent, "created") or 0),
         application_fee_amount=int(_get(intent, "application_fee_amount") or 0),
+        cancellation_reason=_get(intent, "cancellation_reason"),
     )

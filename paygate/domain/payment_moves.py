@@ -47,6 +47,8 @@ class IntentLike(Protocol):
     def amount_received(self) -> int: ...
     @property
     def application_fee_amount(self) -> int: ...
+    @property
+    def cancellation_reason(self) -> str | None: ...
 
 
 def _utc(value: datetime) -> datetime:
@@ -67,6 +69,10 @@ class Move:
     target: Status | None
     changes: dict[str, Any]
     history: dict[str, Any] | None
+
+
+# Stripe's own reasons for cancelling, e.g. a hold left uncaptured past its 7 days
+STRIPE_EXPIRY = frozenset({"automatic", "expired"})
 
 
 def intent_target(intent: IntentLike) -> Status | None:
@@ -103,8 +109,9 @@ def plan_intent_move(row: RowLike, intent: IntentLike, actor: Actor, detail: str
     if target is None:
         return None
     current = Status(row.status)
-    if target is Status.CANCELLED and _utc(row.expires_at) <= now:
-        target = Status.EXPIRED  # cancelled because its time was up
+    if target is Status.CANCELLED and (_utc(row.expires_at) <= now or
+                                       intent.cancellation_reason in STRIPE_EXPIRY):
+        target = Status.EXPIRED  # cancelled because its time was up (ours, or Stripe's)
     new_failure = (current is Status.FAILED and target is Status.FAILED
                    and intent.failure_message != row.failure_message)
     if not is_forward(current, target) and not new_failure:

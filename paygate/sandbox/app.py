@@ -126,6 +126,7 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         # TEST-ONLY controls (see testing.py)
         Route("/_sandbox/faults", testing.faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/webhooks/redeliver", testing.redeliver, methods=["POST"]),
+        Route("/_sandbox/clock", testing.clock, methods=["POST"]),
         Route("/_sandbox/accounts/{acct}", testing.account_flags, methods=["POST"]),
         Route("/_sandbox/accounts/{acct}/payouts", testing.account_payouts, methods=["POST"]),
         Route("/_sandbox/account_links/{token}/expire", testing.expire_account_link,

@@ -17,6 +17,7 @@ from paygate.sandbox.api import Api, ApiFault
 from paygate.sandbox.config import FAULTS
 from paygate.sandbox.engine import Sandbox
 from paygate.sandbox.errors import StripeError
+from paygate.sandbox.resources import hold_expiry
 from paygate.sandbox.resources.accounts import set_enabled
 from paygate.sandbox.resources.payouts import pay_out
 from paygate.sandbox.webhooks import Dispatcher
@@ -113,6 +114,19 @@ async def expire_account_link(request: Request) -> Response:
     link["expires_at"] = 0
     sb.dirty = True
     return JSONResponse({"expired": True})
+
+
+async def clock(request: Request) -> Response:
+    """{"advance": seconds}: move the sandbox's clock on (for hold expiry) and release the
+    uncaptured holds then past Stripe's 7 days."""
+    sb, _, _ = _parts(request)
+    body = json.loads(await request.body() or b"{}")
+    seconds = body.get("advance") if isinstance(body, dict) else None
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= 10**8:
+        return _bad("Say how far to move the clock: {\"advance\": seconds}.")
+    expired = hold_expiry.advance(sb, seconds)
+    return JSONResponse({"now": hold_expiry.sandbox_now(sb),
+                         "expired": [pi["id"] for pi in expired]})
 
 
 async def account_payouts(request: Request) -> Response:

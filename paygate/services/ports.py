@@ -148,6 +148,7 @@ class IntentInfo:
     metadata: Mapping[str, str] | None = None
     created: int = 0
     application_fee_amount: int = 0
+    cancellation_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,37 @@ def test_a_clinic_admin_sets_how_long_holds_may_wait(stack: Stack, clinic: Clini
             'maxlength="3" value="6"' in admin.get(f"{page}/edit").text
 
 
+def test_a_hold_nobody_charged_for_seven_days_expires_at_stripe(
+        stack: Stack, clinic: Clinic, login: Login) -> None:
+    """paygate releases holds within 6 days; if it did not (its reconciler down), Stripe's
+    own expiry after 7 days is read as expired, and the clinician cannot charge it."""
+    clinician = login("clinician", name="Dr Ada Grey", user="dr-ada")
+    patient = login("patient", name="Pat Doe")
+    held = hold(clinician, 5000)
+    intent_id = authorise(stack, patient, held["id"])
+    wait_until(lambda: status_of(clinician, held["id"]) == "authorized")
+
+    def advance(seconds: int) -> list[str]:
+        moved = httpx.post(f"{stack.sandbox_url}/_sandbox/clock", json={"advance": seconds})
+        assert moved.status_code == 200, moved.text
+        return list(moved.json()["expired"])
+
+    assert httpx.post(f"{stack.sandbox_url}/_sandbox/clock",
+                      json={"advance": "a week"}).status_code == 400
+    assert advance(6 * 86_400) == []  # six days on: still held at Stripe
+    assert advance(86_400) == [intent_id]  # the seventh: released
+    wait_until(lambda: status_of(clinician, held["id"]) == "expired")
+    intent = stack.stripe.v1.payment_intents.retrieve(
+        intent_id, options={"stripe_account": clinic.account})
+    assert (intent.status, intent.cancellation_reason, intent.amount_capturable) == \
+        ("canceled", "automatic", 0)
+    refused = capture(clinician, held["id"])
+    assert refused.status_code == 409 and "expired" in refused.json()["error"]["message"]
+    seen = patient.get(f"/api/v1/payment-requests/{held['id']}").json()
+    assert (seen["status"], seen["amount_paid"]) == ("expired", None)
+    assert stack.mail.mailbox.messages == []  # nobody was charged, so no receipt
+
+
 def set_default_capture(stack: Stack, capture: str, hours: str = "24") -> httpx.Response:
     """The clinic admin's Client Payments > Edit: what new requests start as."""
     page = "/admin/clinics/clinic_1/client-payments"

@@ -27,7 +27,14 @@ from paygate.sandbox.currencies import (
 )
 from paygate.sandbox.engine import Ctx, Sandbox, apply_metadata
 from paygate.sandbox.errors import DOC_BASE, StripeError, invalid_request, unexpected_state
-from paygate.sandbox.resources import Endpoint, charges, disputes, payment_methods, route
+from paygate.sandbox.resources import (
+    Endpoint,
+    charges,
+    disputes,
+    hold_expiry,
+    payment_methods,
+    route,
+)
 from paygate.sandbox.resources.method_types import asked_types, method_types
 from paygate.sandbox.state import JSON, new_id, now, rand
 
@@ -413,6 +420,7 @@ def cancel(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
 
 def capture(sb: Sandbox, ctx: Ctx, params: JSON, pi_id: str) -> JSON:
     pi = sb.get(ctx, "payment_intent", pi_id, "intent")
+    hold_expiry.expire_if_due(sb, pi)  # past its 7 days: released, so not capturable
     if pi["status"] != "requires_capture":
         raise with_intent(unexpected_state(
             "This PaymentIntent could not be captured because it has a status of "

@@ -82,6 +82,8 @@ def intent_from_object(obj: Mapping[str, Any]) -> IntentInfo:
         card_last4=last4, failure_message=error.get("message") or None,
         metadata={str(k): str(v) for k, v in metadata.items()},
         created=int(obj.get("created") or 0),
+        application_fee_amount=int(obj.get("application_fee_amount") or 0),
+        cancellation_reason=obj.get("cancellation_reason") or None,
     )
 
 
