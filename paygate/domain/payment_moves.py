@@ -30,6 +30,8 @@ class RowLike(Protocol):
     def card_brand(self) -> str | None: ...
     @property
     def card_last4(self) -> str | None: ...
+    @property
+    def capture_method(self) -> str: ...
 
 
 class IntentLike(Protocol):
@@ -129,7 +131,8 @@ def plan_intent_move(row: RowLike, intent: IntentLike, actor: Actor, detail: str
         changes["paid_at"] = now
         if intent.amount_received:  # a hold captures up to its amount
             changes["amount_paid"] = intent.amount_received
-        if intent.application_fee_amount:  # on a hold, the fee set at capture
+        if intent.application_fee_amount and row.capture_method == "manual":
+            # a hold's fee, as set at capture on what was charged
             changes["application_fee_amount"] = intent.application_fee_amount
     return status_move(row, target, actor, detail, now, changes)
 

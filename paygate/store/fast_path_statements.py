@@ -47,7 +47,8 @@ EMAIL_COLUMNS = ("dedupe_key", "message_id", "kind", "clinic_id", "to_addr", "re
 EVENT_COLUMNS = ("id", "type", "account", "livemode", "payload", "received_at",
                  "processed_at", "outcome", "attempts")
 WRITABLE = frozenset({"status", "version", "updated_at", "paid_at", "card_brand",
-                      "card_last4", "failure_message", "amount_paid"})
+                      "card_last4", "failure_message", "amount_paid",
+                      "application_fee_amount"})  # a hold's, set at capture
 ROW_VERSION = "row_version"  # PostgreSQL's xmin: changes with every write of the row
 
 

@@ -90,6 +90,48 @@ def test_cancel_and_manual_capture(target: Target) -> None:
     captured = target.client.v1.payment_intents.capture(held.id, {"amount_to_capture": 2000},
                                                         target.opts)  # type: ignore[arg-type]
     assert (captured.status, captured.amount_received) == ("succeeded", 2000)
+    with pytest.raises(stripe.InvalidRequestError) as info:  # capturing twice
+        target.client.v1.payment_intents.capture(held.id, {}, target.opts)
+    assert info.value.code == "payment_intent_unexpected_state"
+    over = _confirm(target, _create(target, capture_method="manual").id, "pm_card_visa")
+    with pytest.raises(stripe.InvalidRequestError) as info:  # more than authorised
+        target.client.v1.payment_intents.capture(over.id, {"amount_to_capture": 2301},
+                                                 target.opts)  # type: ignore[arg-type]
+    assert info.value.param == "amount_to_capture"
+    released = target.client.v1.payment_intents.cancel(over.id, {}, target.opts)
+    assert (released.status, released.amount_capturable) == ("canceled", 0)
+    # automatic_async (Stripe's default) captures at once, as automatic does
+    at_once = _confirm(target, _create(target, capture_method="automatic_async").id,
+                       "pm_card_visa")
+    assert (at_once.status, at_once.capture_method, at_once.amount_received) == \
+        ("succeeded", "automatic_async", 2300)
+
+
+def test_the_platforms_fee_follows_the_capture_and_the_refund(target: Target) -> None:
+    held = _confirm(target, _create(target, capture_method="manual",
+                                    application_fee_amount=200).id, "pm_card_visa")
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        target.client.v1.payment_intents.capture(held.id, {
+            "amount_to_capture": 150, "application_fee_amount": 151}, target.opts)  # type: ignore[arg-type]
+    assert info.value.param == "application_fee_amount"
+    captured = target.client.v1.payment_intents.capture(held.id, {
+        "amount_to_capture": 2000, "application_fee_amount": 100}, target.opts)  # type: ignore[arg-type]
+    assert captured.application_fee_amount == 100
+    charge = str(captured.latest_charge)
+    [fee] = target.client.v1.application_fees.list({"charge": charge}).data
+    assert (fee.amount, fee.amount_refunded, fee.account) == (100, 0, target.account)
+    target.client.v1.refunds.create({"charge": charge, "amount": 1000,
+                                     "refund_application_fee": True}, target.opts)
+    fee = target.client.v1.application_fees.retrieve(fee.id)
+    assert (fee.amount_refunded, fee.refunded) == (50, False)
+    rest = target.client.v1.refunds.create({"charge": charge, "refund_application_fee": True},
+                                           target.opts)
+    assert rest.amount == 1000  # of the 2,000 captured; the 300 released is not refundable
+    whole = target.client.v1.charges.retrieve(charge, {}, target.opts)
+    assert (whole.amount_captured, whole.amount_refunded, whole.refunded) == \
+        (2000, 2300, True)
+    fee = target.client.v1.application_fees.retrieve(fee.id)
+    assert (fee.amount_refunded, fee.refunded) == (100, True)
 
 
 def test_idempotency_replays_and_refuses_other_params(target: Target) -> None:

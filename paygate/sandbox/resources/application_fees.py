@@ -45,14 +45,16 @@ def collect(sb: Sandbox, charge: JSON, owner: str, amount: int) -> JSON:
 
 
 def refund_in_proportion(sb: Sandbox, charge: JSON, owner: str) -> JSON | None:
-    """After a refund of the charge (its amount_refunded already updated): give back the
+    """After a refund of the charge (listed in its refunds already): give back the
     share of the fee the refunds so far stand for. Counted on the running total, so the
     shares add up to the whole fee when the whole charge is refunded."""
     fee = sb.store.objects.get(charge.get("application_fee") or "")
     if fee is None or fee["refunded"]:
         return None
     captured = charge["amount_captured"] or 1
-    due = fee["amount"] * min(charge["amount_refunded"], captured) // captured
+    # the refunds made, not amount_refunded: a partial capture counts the released rest
+    refunded = sum(r["amount"] for r in charge["refunds"]["data"])
+    due = fee["amount"] * min(refunded, captured) // captured
     amount = due - fee["amount_refunded"]
     if amount <= 0:
         return None

@@ -27,7 +27,9 @@ def _charge_for(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
 def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     charge = _charge_for(sb, ctx, params)
     cur = charge["currency"]
-    remaining = charge["amount_captured"] - charge["amount_refunded"]
+    # A partial capture counts the released rest in amount_refunded, as Stripe does, so
+    # what is left to refund is the amount less amount_refunded.
+    remaining = charge["amount"] - charge["amount_refunded"]
     if charge["refunded"] or remaining <= 0:
         raise invalid_request(f"Charge {charge['id']} has already been refunded.",
                               code="charge_already_refunded")
@@ -68,7 +70,7 @@ def create(sb: Sandbox, ctx: Ctx, params: JSON) -> JSON:
     sb.store.add(refund, ctx.account)
     before = sb.store.snapshot(charge)
     charge["amount_refunded"] += amount
-    charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
+    charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
     charge["refunds"]["data"].insert(0, sb.store.snapshot(refund))
     sb.emit("charge.refunded", charge, ctx.account, ctx,
             {"amount_refunded": before["amount_refunded"], "refunded": before["refunded"]})
