@@ -72,6 +72,7 @@ export async function mountWidget(element, {launchToken = null, baseUrl, parentO
   let options;
   try {
     options = await api.get(`/api/v1/calls/${encodeURIComponent(callId)}/payment-options`);
+    // (read again on "options.changed": rereadOptions below)
   } catch (err) {
     return fail(main, status, events, err);
   }
@@ -83,8 +84,22 @@ export async function mountWidget(element, {launchToken = null, baseUrl, parentO
     return fail(main, status, events, new Error(t("This panel is for the clinician and the " +
       "patient of a call.")));
   }
+  // The clinic's options changed (Stripe paused or resumed its card payments), or they may
+  // have while the socket was down: the clinician's panel reads them again.
+  const optionsPath = `/api/v1/calls/${encodeURIComponent(callId)}/payment-options`;
+  const rereadOptions = async () => {
+    if (!(view instanceof ClinicianView)) return;
+    try {
+      view.optionsChanged(await api.get(optionsPath));
+    } catch (err) { /* the next snapshot or notice tries again */ }
+  };
+  let snapshots = 0;
   const socket = new CallSocket(baseUrl, callId, session.access_token, {
-    onSnapshot: (list) => view.snapshot(book.snapshot(list)),
+    onSnapshot: (list) => {
+      view.snapshot(book.snapshot(list));
+      if (snapshots++ > 0) rereadOptions();  // a reconnect: news may have been missed
+    },
+    onOptions: rereadOptions,
     onUpdate: (request) => view.changed(book.apply(request)),
     onCheckout: (notice) => { if (view instanceof ClinicianView) view.checkoutNotice(notice); },
     onState: (state) => {

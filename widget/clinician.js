@@ -73,18 +73,35 @@ export class ClinicianView {
     this.listTitle = h("h3", {id: "pg-requests-title", class: "pg-section", tabindex: "-1"},
       t("Requests in this call"));
     this.formSlot = h("div");
+    this.noticeSlot = h("div");
     this.liveEl = h("p", {class: "pg-sr", role: "status", "aria-live": "polite",
       "aria-atomic": "true", "data-testid": "announcer"});
     replace(this.root,
       h("div", {class: "pg-toolbar"},
         h("h2", {class: "pg-title"}, t("Payments")),
         typed("span", {class: "pg-subtitle"}, this.options.clinic_name)),
-      this.notReady(),
+      this.noticeSlot,
       this.formSlot,
       this.listTitle,
       this.listEl, this.liveEl, this.popup.slot);
+    replace(this.noticeSlot, this.notReady());
     this.renderForm();
     this.renderList();
+  }
+
+  /**
+   * The clinic's payment options as read again (Stripe paused or resumed card payments):
+   * the notice and the form follow, a draft in progress is kept.
+   * @param {import("./types.js").PaymentOptions} options
+   */
+  optionsChanged(options) {
+    const wasReady = this.options.ready;
+    this.options = options;
+    replace(this.noticeSlot, this.notReady());
+    if (wasReady !== options.ready) {
+      this.renderForm();
+      this.renderList();  // its actions (Charge, Cancel...) follow what the clinic may do
+    }
   }
 
   notReady() {

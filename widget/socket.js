@@ -16,6 +16,7 @@ const SILENCE_LIMIT = 60000;
  * @property {(request: import("./types.js").PaymentRequest) => void} onUpdate a request changed
  * @property {(notice: import("./clinician.js").CheckoutNoticeMessage) => void}
  *   onCheckout the patient opened or left a checkout
+ * @property {() => void} [onOptions] the clinic's payment options changed (clinicians)
  * @property {(state: string) => void} onState connecting, live, reconnecting, refused
  * @property {(code: number, reason: string) => void} onRefused the credential is no good
  */
@@ -28,12 +29,13 @@ export class CallSocket {
    * @param {string} token the session's access token
    * @param {SocketHandlers} handlers
    */
-  constructor(base, callId, token, {onSnapshot, onUpdate, onCheckout, onState, onRefused}) {
+  constructor(base, callId, token,
+    {onSnapshot, onUpdate, onCheckout, onOptions, onState, onRefused}) {
     const url = new URL(`/api/v1/calls/${encodeURIComponent(callId)}/socket`, base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     this.url = url.toString();
     this.token = token;
-    this.handlers = {onSnapshot, onUpdate, onCheckout, onState, onRefused};
+    this.handlers = {onSnapshot, onUpdate, onCheckout, onOptions, onState, onRefused};
     this.attempt = 0;
     this.closed = false;
     this.ws = null;
@@ -85,6 +87,8 @@ export class CallSocket {
         this.handlers.onUpdate?.(message.request);
       } else if (message.type === "patient.checkout") {
         this.handlers.onCheckout?.(message);
+      } else if (message.type === "options.changed") {
+        this.handlers.onOptions?.();
       }
     };
     ws.onclose = (event) => {

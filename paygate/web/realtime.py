@@ -23,8 +23,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from paygate.domain.errors import DomainError, Forbidden
 from paygate.domain.payment_requests import OPEN, Status
-from paygate.domain.principals import Principal
-from paygate.services.payments.views import call_channel, notice_request, snapshot_message
+from paygate.domain.principals import Principal, Role
+from paygate.services.payments.views import (
+    call_channel,
+    clinic_channel,
+    notice_request,
+    snapshot_message,
+)
 from paygate.services.ports import RECONNECTED
 from paygate.web.auth import runtime
 from paygate.web.origins import origin_allowed
@@ -105,6 +110,9 @@ class CallSocket:
         assert principal.clinic_id is not None
         self._clinic_id = principal.clinic_id
         self._channel = call_channel(principal.org_id, principal.clinic_id, call_id)
+        # A clinician's panel also hears that the clinic's payment options changed.
+        self._clinic_channel = clinic_channel(principal.org_id, principal.clinic_id) \
+            if principal.role is Role.CLINICIAN else None
         self._expiries: dict[str, float] = {}  # open request id -> expires_at (epoch s)
         self._backlog: list[str] = []  # notices not sent yet, oldest first
         self._ready = False  # the snapshot went out: notices may follow
@@ -117,6 +125,8 @@ class CallSocket:
     async def run(self) -> None:
         broadcast = self._rt.broadcast
         await broadcast.listen(self._channel, self._deliver)  # before the snapshot's read
+        if self._clinic_channel is not None:
+            await broadcast.listen(self._clinic_channel, self._deliver)
         try:
             await self._send_snapshot()
             self._ready = True
@@ -140,6 +150,8 @@ class CallSocket:
                     await task
             # Last: a remote backend's unsubscribe may await a server that is gone.
             await broadcast.unlisten(self._channel, self._deliver)
+            if self._clinic_channel is not None:
+                await broadcast.unlisten(self._clinic_channel, self._deliver)
 
     async def _send_snapshot(self) -> None:
         views = await self._rt.payments.list_for_call(self._principal, self._call_id)

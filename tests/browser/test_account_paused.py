@@ -1,6 +1,7 @@
 """Stripe pauses card payments on the clinic's account: the admin's banner says what Stripe
 needs and where to give it; the clinician's panel says payments are paused, in the panel's
-language, instead of offering Request Payment; once Stripe enables charges it is back."""
+language, instead of offering Request Payment; once Stripe enables charges it is back, in
+the open panel at once (the call socket says the clinic's options changed)."""
 
 from __future__ import annotations
 
@@ -57,11 +58,22 @@ def test_a_paused_account_shows_in_the_banner_and_in_the_clinicians_panel(
                               locale=locale)
             expect(panel(other).get_by_test_id("paused")).to_contain_text(words)
 
-        # Stripe enables charges again: the banner goes, Request Payment is back.
+        # Stripe enables charges again (its account.updated webhook): the open panel gets
+        # Request Payment back at once, without a reload; the banner goes.
         put_account(stack, clinic.account, "enabled")
-        admin.get_by_role("button", name="Refresh from Stripe").click()
-        expect(admin.locator('[data-field="requirements"]')).to_have_count(0)
-        doctor.reload()
         expect(panel(doctor).get_by_role("button", name="Request Payment")).to_be_visible()
+        expect(panel(doctor).get_by_test_id("paused")).to_have_count(0)
+        admin.reload()
+        expect(admin.locator('[data-field="requirements"]')).to_have_count(0)
+
+        # Paused again mid-call, with the form open: the panel says so at once.
+        panel(doctor).get_by_role("button", name="Request Payment").click()
+        panel(doctor).get_by_label("Amount").fill("45")
+        put_account(stack, clinic.account, "paused")
+        expect(panel(doctor).get_by_test_id("paused")).to_contain_text(
+            "Card payments are paused for this clinic")
+        expect(panel(doctor).get_by_role("button", name="Request Payment")).to_have_count(0)
+        put_account(stack, clinic.account, "enabled")
+        expect(panel(doctor).get_by_test_id("paused")).to_have_count(0)
     finally:
         admins.close()

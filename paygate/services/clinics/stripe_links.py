@@ -91,6 +91,7 @@ class StripeLinks:
             tx.add(link)
             if clinic.time_zone is None:  # until an admin picks one on the Edit form
                 clinic.time_zone = zone_for_country(info.country)
+        await self._payments.options_changed(clinic_id)
         return link
 
     async def unlink(self, clinic_id: str, who: Principal | None,
@@ -121,6 +122,7 @@ class StripeLinks:
                     active=False, unlinked_at=now, unlink_reason=reason, updated_at=now))
         await self._payments.cancel_open_for_clinic(
             clinic_id, who, "The clinic removed its Stripe account.")
+        await self._payments.options_changed(clinic_id)
         link.active, link.unlinked_at, link.unlink_reason = False, now, reason
         return link
 
@@ -138,6 +140,7 @@ class StripeLinks:
         later event (by `created`) was applied, so a late, reordered one changes nothing.
         Locked, so two events at once see one pause start (and email about it once)."""
         told = False
+        flipped: list[str] = []  # clinics whose charges were paused or resumed
         async with self._db.transaction() as tx:
             links = (await tx.scalars(select(StripeAccountLink).where(
                 StripeAccountLink.account_id == info.id,
@@ -150,8 +153,12 @@ class StripeLinks:
                 _copy_account(link, info)
                 link.updated_at = utcnow()
                 told = await self._health.observed(tx, link, was_enabled) or told
+                if link.charges_enabled != was_enabled:
+                    flipped.append(link.clinic_id)
         if told:
             self._health.wake()
+        for clinic_id in flipped:
+            await self._payments.options_changed(clinic_id)
         return len(links)
 
     async def _on_account_updated(self, event: dict[str, Any]) -> str:
@@ -198,6 +205,7 @@ class StripeLinks:
         for clinic_id in clinic_ids:
             await self._payments.cancel_open_for_clinic(
                 clinic_id, None, "Stripe access was revoked from the Stripe dashboard.")
+            await self._payments.options_changed(clinic_id)
         return "account_deauthorized" if clinic_ids else "account_not_linked"
 
 

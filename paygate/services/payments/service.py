@@ -46,7 +46,12 @@ from paygate.services.payments.ledger import (
     clinic_label,
     stripe_actor,
 )
-from paygate.services.payments.views import CallOptions, RequestView
+from paygate.services.payments.views import (
+    OPTIONS_CHANGED,
+    CallOptions,
+    RequestView,
+    clinic_channel,
+)
 from paygate.services.payments.webhooks import Outcome, Settlement
 from paygate.services.ports import Broadcast, IntentInfo, PaymentGateway, configured
 from paygate.services.webhooks.inbox import WebhookService
@@ -232,6 +237,14 @@ class PaymentService:
         """Apply what Stripe says about a request's intent (e.g. from a reconciliation)."""
         return await self._ledger.apply_intent(request_id, intent, stripe_actor(intent.id),
                                                detail)
+
+    async def options_changed(self, clinic_id: str) -> None:
+        """Tell the clinic's open clinician panels to read their payment options again."""
+        async with self._db.sessions() as tx:
+            clinic = await tx.get(Clinic, clinic_id)
+        if clinic is not None:
+            await self._broadcast.publish(clinic_channel(clinic.org_id, clinic.id),
+                                          OPTIONS_CHANGED)
 
     async def cancel_open_for_clinic(self, clinic_id: str, actor: Principal | None,
                                      reason: str) -> int:

@@ -24,6 +24,16 @@ def call_channel(org_id: str, clinic_id: str, call_id: str) -> str:
     return f"call:{org_id}:{clinic_id}:{call_id}"
 
 
+def clinic_channel(org_id: str, clinic_id: str) -> str:
+    """What every clinician socket of the clinic hears: its payment options changed."""
+    return f"clinic:{org_id}:{clinic_id}"
+
+
+# The clinic's payment options changed (Stripe paused or resumed charges, the account was
+# linked or removed): clinicians' panels read payment-options again.
+OPTIONS_CHANGED = json.dumps({"type": "options.changed"})
+
+
 def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
