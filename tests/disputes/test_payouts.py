@@ -69,6 +69,9 @@ def test_payouts_and_what_each_holds(stack: Stack, admin_browser: Browser) -> No
         made2 = request_payment(clinician, 2_000, description="Check-up")
         pay(stack, patient.get(f"/api/v1/payment-requests/{made2['id']}").json())
         wait_until(lambda: status_of(clinician, made2["id"]) == "paid")
+    # A third whose Stripe account paygate can no longer read: its section says so, and
+    # the other clinics' payouts still show.
+    seed(stack, clinic_id="clinic_3", clinic_name="Bayside Clinic", account_id="acct_gone")
     with admin_client(stack, role="org_admin", clinic=None, email="olu@org.example") as olu:
         (failed,) = pay_out(stack, other, fail=True)
         mails = stack.mail.mailbox.wait_for(lambda m: m.subject == "A payout of $19.12 failed")
@@ -77,6 +80,8 @@ def test_payouts_and_what_each_holds(stack: Stack, admin_browser: Browser) -> No
         assert "Sunrise Clinic" in wide and "Harbour Clinic" in wide
         assert payout["id"] in wide and failed["id"] in wide
         assert "The bank account has been closed." in wide
+        bayside = wide.split("Bayside Clinic", 1)[1].split("Harbour Clinic", 1)[0]
+        assert "Stripe could not be read for this clinic" in bayside, bayside
     time.sleep(0.5)
     assert len([m for m in stack.mail.mailbox.messages
                 if m.subject == "A payout of $19.12 failed"]) == 1
