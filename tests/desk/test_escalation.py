@@ -5,18 +5,21 @@ resolution nobody answers closes by itself and the requester is told."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from paygate.store.database import Database, utcnow
-from paygate.store.models import Case
-from tests.admin.conftest import csrf_of, run_async, seed
+from paygate.store.models import Case, CaseAttachment
+from tests.admin.conftest import admin_client, csrf_of, run_async, seed
 from tests.conftest import Stack
 from tests.desk.conftest import case_of, operator, post_form
-from tests.payments.conftest import Login
+from tests.desk.test_reply_by_email import PNG
+from tests.payments.conftest import Login, wait_until
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 
@@ -134,3 +137,51 @@ def test_routing_and_reassignment_keep_their_history(stack: Stack, login: Login)
             detail["status"]) == (None, "payments", "high", "open")
     stack.mail.mailbox.wait_for(lambda m: "tess@desk.example" in m.to
                                 and "PG-000001 was passed to you" in m.subject, timeout=15)
+
+
+def test_files_of_a_preview_nobody_submitted_are_deleted_after_a_day(
+        stack: Stack, login: Login) -> None:
+    seed(stack)
+
+    def preview(client: httpx.Client, subject: str) -> str:
+        shown = client.post("/admin/cases/new", data={
+            "csrf": csrf_of(client.get("/admin/cases/new").text), "mode": "form",
+            "type": "other", "category": "general", "subject": subject,
+            "description": "See the screenshot.", "priority": "routine",
+            "route": "department", "department": "general", "no_phi": "yes"},
+            files={"attachments": ("screen.png", PNG, "image/png")})
+        assert shown.status_code == 200 and "Check your case" in shown.text, shown.text
+        found = re.search(r'name="draft" value="([^"]+)"', shown.text)
+        assert found is not None
+        return found.group(1)
+
+    def drafts() -> dict[str, int]:
+        async def run() -> dict[str, int]:
+            db = Database(stack.settings.database_url)
+            try:
+                async with db.sessions() as tx:
+                    rows = (await tx.execute(select(CaseAttachment.draft, func.count())
+                                             .where(CaseAttachment.case_id.is_(None))
+                                             .group_by(CaseAttachment.draft))).all()
+                return {str(d): int(n) for d, n in rows}
+            finally:
+                await db.close()
+        return dict(run_async(run))
+
+    with admin_client(stack, "clinic_admin") as dana:
+        left = preview(dana, "Left open yesterday")
+        fresh = preview(dana, "Still being written")
+    assert drafts() == {left: 1, fresh: 1}
+
+    async def yesterday() -> None:
+        db = Database(stack.settings.database_url)
+        try:
+            async with db.transaction() as tx:
+                await tx.execute(update(CaseAttachment).where(
+                    CaseAttachment.draft == left).values(
+                    created_at=utcnow() - timedelta(hours=25)))
+        finally:
+            await db.close()
+    run_async(yesterday)
+    wait_until(lambda: left not in drafts())  # the reconciler's next pass (every second)
+    assert drafts() == {fresh: 1}  # a preview of today still submits with its file

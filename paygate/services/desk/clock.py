@@ -1,5 +1,6 @@
 """What time does to cases (a pass of the reconciler): a case past its target moves up a
-tier and that tier's group is emailed; a proposed resolution nobody answers closes."""
+tier and that tier's group is emailed; a proposed resolution nobody answers closes; the
+files of a preview nobody submitted are deleted after a day."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ from paygate.domain.cases import (
     case_number,
     parse_priority,
 )
+from paygate.services.desk.attachments import forget_drafts
 from paygate.services.desk.mail import CaseMail
 from paygate.services.desk.steps import PAYGATE, line, members, move, tell_requester
 from paygate.store.database import Database, utcnow
 from paygate.store.models import Case
+
+# A preview's files wait this long for its Submit (a form left open over lunch still
+# submits); after that nobody will, and they are deleted.
+DRAFT_LIFETIME = timedelta(days=1)
 
 
 class CaseClock:
@@ -31,7 +37,13 @@ class CaseClock:
         moved = await self.escalate_overdue() + await self.close_unanswered()
         if moved:
             self._mail.wake()
+        await self.forget_old_drafts()
         return moved
+
+    async def forget_old_drafts(self) -> int:
+        """Files uploaded for a preview nobody submitted within DRAFT_LIFETIME."""
+        async with self._db.transaction() as tx:
+            return await forget_drafts(tx, utcnow() - DRAFT_LIFETIME)
 
     async def escalate_overdue(self) -> int:
         now = utcnow()
