@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Host
+from tests.browser.conftest import Host, shot
 from tests.browser.test_in_call_edge_cases import both, status_in_list
 from tests.browser.test_in_call_flow import enter_card, panel
 from tests.conftest import Stack
@@ -48,6 +48,7 @@ def test_hold_authorise_with_3d_secure_charge_less_and_release_another(
     expect(you.get_by_test_id("held")).to_contain_text("Up to $80.00 is held on your card.")
     expect(status_in_list(clinician, "Consultation")).to_have_text(
         "Card held: charge at the end")
+    shot(patient, "hold-patient-authorised")
 
     me.get_by_role("button", name="Charge payment").click()
     dialog = me.get_by_role("dialog", name="Charge the held card")
@@ -58,6 +59,7 @@ def test_hold_authorise_with_3d_secure_charge_less_and_release_another(
         "Charge more than zero and at most $80.00.")
     dialog.get_by_label("Amount to charge (USD)").fill("65.50")
     dialog.get_by_role("button", name="Review charge").click()
+    shot(clinician, "hold-clinician-charges-less")
     dialog.get_by_role("button", name="Charge $65.50").click()
     expect(status_in_list(clinician, "Consultation")).to_have_text("Paid")
     item = me.get_by_role("listitem").filter(has_text="Consultation")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import conftest as browser_fixtures
-from tests.browser.conftest import Host
+from tests.browser.conftest import Host, shot
 from tests.browser.test_in_call_flow import enter_card, open_call, panel, start_paying
 from tests.conftest import Stack
 from tests.payments.conftest import Clinic, Login, pay, status_of, wait_until
@@ -42,6 +42,7 @@ def test_the_patient_downloads_the_receipt_from_the_confirmation(
     you.get_by_role("button", name="Pay $91.00").click()
     done = you.get_by_role("status", name="Payment successful")
     expect(done).to_contain_text("Visa ending in 4242")
+    shot(patient, "patient-receipt-download")
 
     with patient.expect_download() as downloading:
         you.get_by_role("button", name="Download receipt (PDF)").click()
@@ -82,6 +83,7 @@ def test_the_clinician_adds_item_numbers_in_the_panel_and_they_reach_the_receipt
     expect(widget.get_by_role("alert").filter(has_text="The lines add up")).to_have_text(
         "The lines add up to $90.00, not the amount of $100.00.")
     second.get_by_label("Line amount").fill("20.00")
+    shot(doctor, "clinician-receipt-lines")
     widget.get_by_role("button", name="Request Payment").click()
     expect(widget.get_by_role("status").filter(has_text="requested")).to_contain_text(
         "Payment of $100.00 requested.")
