@@ -24,6 +24,7 @@ from paygate.web import (
     health,
     inbound_mail,
     pay_links,
+    pay_return,
     payments,
     realtime,
     receipts,
@@ -55,6 +56,7 @@ def build_routes() -> list[BaseRoute]:
     routes += widget.routes()
     routes += admin.routes()
     routes += refunds.routes()
+    routes += pay_return.routes()
     routes += pay_links.routes()
     routes += receipts.routes()
     routes += cases.routes()

@@ -65,10 +65,12 @@ export class Checkout {
    * @param {string} stripeJsUrl
    * @param {import("./types.js").PaymentRequest} detail GET .../payment-requests/{id}, with
    *   its client secret
+   * @param {string} returnUrl where a redirect-based method brings the patient back
    */
-  constructor(stripeJsUrl, detail) {
+  constructor(stripeJsUrl, detail, returnUrl) {
     this.url = stripeJsUrl;
     this.detail = detail;
+    this.returnUrl = returnUrl;
     /** @type {Stripe | null} */
     this.stripe = null;
     /** @type {StripeElements | null} */
@@ -167,7 +169,7 @@ export class Checkout {
     }
     const result = await stripe.confirmPayment({
       elements, redirect: "if_required",
-      confirmParams: {return_url: window.location.href},
+      confirmParams: {return_url: this.returnUrl},
     });
     if (result.error) {
       const message = reasonFor(result.error);

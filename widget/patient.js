@@ -203,7 +203,8 @@ export class PatientView {
         this.book.apply(detail);
         return this.go({name: detail.status === "paid" ? "done" : "ended", id: request.id});
       }
-      const stripe = new Checkout(this.options.stripe_js_url, detail);
+      const stripe = new Checkout(this.options.stripe_js_url, detail,
+        returnUrl(this.api.base, currentLocale()));
       checkout.element = stripe;
       cardSlot.replaceChildren();
       await stripe.mount(cardSlot, () => { error.textContent = ""; });
@@ -366,4 +367,18 @@ function holdWording(r) {
 function payLabel(r) {
   return r.capture === "manual" ? t("Authorise up to {amount}", {amount: money(r)})
     : t("Pay {amount}", {amount: money(r)});
+}
+
+/**
+ * Where Stripe sends the patient back after a method that leaves the page for their bank
+ * (only a clinic that allows such methods offers them): paygate's return page, which reads
+ * the result from Stripe. Nothing else goes in it: Stripe keeps this address.
+ * @param {string} base paygate's origin
+ * @param {string} locale
+ * @returns {string}
+ */
+export function returnUrl(base, locale) {
+  const url = new URL("/pay/return", base);
+  url.searchParams.set("locale", locale);
+  return url.toString();
 }

@@ -175,13 +175,15 @@ class StripeGateway:
     async def create_payment_intent(
         self, account_id: str, *, amount: int, currency: str, description: str | None,
         metadata: Mapping[str, str], idempotency_key: str, capture_method: str = "automatic",
-        application_fee_amount: int | None = None,
+        application_fee_amount: int | None = None, redirects: bool = False,
     ) -> IntentInfo:
         params: PaymentIntentCreateParams = {
             "amount": amount, "currency": currency, "metadata": dict(metadata),
             "capture_method": "manual" if capture_method == "manual" else "automatic",
-            # cards, wallets and Link; no method that would take the patient out of the call
-            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            # cards, wallets and Link, which never leave the page; redirect-based methods
+            # only for a clinic that allows them (they come back to /pay/return)
+            "automatic_payment_methods": {
+                "enabled": True, "allow_redirects": "always" if redirects else "never"},
         }
         if description:
             params["description"] = description

@@ -177,7 +177,7 @@ class PaymentGateway(Protocol):
     async def create_payment_intent(
         self, account_id: str, *, amount: int, currency: str, description: str | None,
         metadata: Mapping[str, str], idempotency_key: str, capture_method: str = "automatic",
-        application_fee_amount: int | None = None,
+        application_fee_amount: int | None = None, redirects: bool = False,
     ) -> IntentInfo: ...
     async def capture_payment_intent(self, account_id: str, intent_id: str, *,
                                      amount: int, idempotency_key: str,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -70,6 +71,10 @@ class Clinic(Base):
     # (charge now) or manual (hold now, charge at the end)
     default_capture: Mapped[str] = mapped_column(String(16), default="automatic",
                                                  server_default="automatic")
+    # Stripe's redirect-based methods (the patient leaves for the bank and comes back to
+    # /pay/return); off: cards, wallets and Link only, which never leave the page
+    redirect_methods: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     # When the host platform first said this clinic is `org_id`'s (a launch token naming
     # both, an operator). None: only an org admin's enablement request named it.

@@ -89,6 +89,7 @@ class ClinicSettingsInput:
     time_zone: str = ""      # an IANA name; empty keeps the clinic's
     hold_hours: str = ""     # empty: the default, 24
     default_capture: str = ""  # automatic or manual; empty keeps the clinic's
+    redirect_methods: bool = False  # bank redirects allowed (a return page brings them back)
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,7 @@ class ClinicService:
             clinic.default_currency = currency
             clinic.reply_to = reply_to or None
             clinic.share_description = form.share_description
+            clinic.redirect_methods = form.redirect_methods
 
     # -- provisioning (operators, CLI) --------------------------------------------------
     async def enable(self, org_id: str, clinic_id: str, name: str | None) -> Clinic:

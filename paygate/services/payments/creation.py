@@ -84,7 +84,8 @@ class Creation:
             description=shared,
             metadata={"paygate_payment_request": request_id, "paygate_clinic": clinic.id},
             idempotency_key=create_key(request_id), capture_method=capture,
-            application_fee_amount=rule.fee(money.amount) if rule else None)
+            application_fee_amount=rule.fee(money.amount) if rule else None,
+            redirects=clinic.redirect_methods)
 
     async def fee_rule(self, org_id: str) -> FeeRule | None:
         """The organisation's own fee rule (set by an operator), else the platform's."""

@@ -46,6 +46,7 @@ from paygate.services.payments.ledger import (
     clinic_label,
     stripe_actor,
 )
+from paygate.services.payments.returns import Returns
 from paygate.services.payments.views import (
     OPTIONS_CHANGED,
     CallOptions,
@@ -95,6 +96,7 @@ class PaymentService:
         self._ledger = ledger
         self._settlement = Settlement(db, gateway, ledger, outbox)
         self._closing = Closing(db, gateway, self._ledger, self._settlement)
+        self.returns = Returns(db, gateway, ledger, self._settlement)  # /pay/return
         self._creation = Creation(db, settings)
         self._holds = Holds(db, gateway, ledger, self._closing, self._creation.fee_rule)
 

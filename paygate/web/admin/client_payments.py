@@ -96,6 +96,7 @@ async def edit_context(request: Request, who: Principal, clinic_id: str) -> dict
     form = {"display_name": clinic.display_name or "", "reply_to": clinic.reply_to or "",
             "default_currency": clinic.default_currency,
             "share_description": clinic.share_description,
+            "redirect_methods": clinic.redirect_methods,
             "pay_link_hours": str(clinic.pay_link_ttl // 3600),
             "hold_hours": str(clinic.hold_hours),
             "default_capture": clinic.default_capture,
@@ -121,6 +122,7 @@ async def save_settings(request: Request) -> Response:
         display_name=field(data, "display_name"), reply_to=field(data, "reply_to"),
         default_currency=field(data, "default_currency"),
         share_description=field(data, "share_description") == "on",
+        redirect_methods=field(data, "redirect_methods") == "on",
         pay_link_hours=field(data, "pay_link_hours"), hold_hours=field(data, "hold_hours"),
         default_capture=field(data, "default_capture"),
         time_zone=field(data, "time_zone"))
