@@ -1,6 +1,7 @@
 """Server CPU per webhook and per socket connect, free of queueing and load noise.
 
     python -m bench.cost [--webhooks 1000] [--sockets 500] [--database postgres|sqlite]
+                         [--profile DIR]
 
 `paygate serve` (and the floor) run as child processes, as in `python -m bench`; signed
 `payment_intent.succeeded` webhooks are posted one at a time over one keep-alive
@@ -21,10 +22,12 @@ from pathlib import Path
 
 from bench import procs, run, scenarios
 from bench.load import HttpConn, SocketPool, Webhook
+from bench.stats import cpu_of_commands
 from bench.world import World, build, teardown
 
 # An idle backend reports its counts to pg_stat_database within 10 s (PostgreSQL 15).
 STATS_DELAY = 11.0
+POSTGRES = frozenset({"postgres"})
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Cost:
     cpu_ms: float
     wall_ms: float
     transactions: float | None
+    db_cpu_ms: float | None = None  # PostgreSQL's processes, all of them, per operation
 
 
 async def _commits(world: World) -> int | None:
@@ -63,6 +67,7 @@ async def post_all(world: World, server: procs.Proc, path: str,
             assert status == 200, status
         await asyncio.sleep(STATS_DELAY)
         commits = await _commits(world)
+        db = cpu_of_commands(POSTGRES)
         cpu, wall = server.cpu_seconds(), time.perf_counter()
         for raw in requests[warm:]:
             status, body = await conn.request(raw)
@@ -70,6 +75,7 @@ async def post_all(world: World, server: procs.Proc, path: str,
             if path.startswith("paygate"):
                 assert json.loads(body)["outcome"] == "paid", body
         wall, cpu = time.perf_counter() - wall, server.cpu_seconds() - cpu
+        db = cpu_of_commands(POSTGRES) - db
         await asyncio.sleep(STATS_DELAY)
         after = await _commits(world)
     finally:
@@ -77,7 +83,7 @@ async def post_all(world: World, server: procs.Proc, path: str,
     count = len(requests) - warm
     transactions = None if commits is None or after is None else (after - commits) / count
     return Cost(f"{path}: webhook", count, cpu / count * 1000, wall / count * 1000,
-                transactions)
+                transactions, db / count * 1000 if world.admin_url else None)
 
 
 async def open_sockets(world: World, server: procs.Proc, path: str, count: int) -> Cost:
@@ -106,8 +112,9 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> list[Cost]:
         total = args.webhooks + max(1, args.webhooks // 10)
         for path in ("paygate", "floor"):
             hooks = await world.seed_payments([f"call_{i % 500}" for i in range(total)])
-            server = (scenarios.start_paygate(world, "paygate") if path == "paygate"
-                      else scenarios.start_floor(world))
+            profile = args.profile / "paygate-webhooks.txt" if args.profile else None
+            server = (scenarios.start_paygate(world, "paygate", profile=profile)
+                      if path == "paygate" else scenarios.start_floor(world))
             try:
                 costs.append(await post_all(world, server, path, hooks))
             finally:
@@ -131,16 +138,23 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=1000)
     parser.add_argument("--sockets", type=int, default=500)
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--profile", type=Path, metavar="DIR", help=(
+        "run paygate's webhook phase under py-spy (DIR/paygate-webhooks.txt; read it with "
+        "python -m bench.hotspots ... --phases); its CPU figure then includes py-spy's cost"))
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="paygate-cost-") as tmp:
         costs = asyncio.run(main_async(args, Path(tmp)))
     print(f"One operation at a time ({args.database}): a signed payment_intent.succeeded "
           "webhook, or a call socket opened until its snapshot arrived:\n")
-    print("| operation | count | server CPU ms each | wall ms each | DB transactions each |")
-    print("|---|---|---|---|---|")
+    print("| operation | count | server CPU ms each | wall ms each | DB transactions each "
+          "| DB CPU ms each |")
+    print("|---|---|---|---|---|---|")
     for c in costs:
         tx = "-" if c.transactions is None else f"{c.transactions:.1f}"
-        print(f"| {c.path} | {c.count} | {c.cpu_ms:.2f} | {c.wall_ms:.2f} | {tx} |")
+        db = "-" if c.db_cpu_ms is None else f"{c.db_cpu_ms:.2f}"
+        print(f"| {c.path} | {c.count} | {c.cpu_ms:.2f} | {c.wall_ms:.2f} | {tx} | {db} |")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,36 @@ def load(path: Path) -> list[tuple[list[str], int]]:
     return stacks
 
 
+# Where a webhook's CPU goes: the breakdown docs/benchmarks.md publishes. A stack passing
+# through one of the first phases' frames counts there (logging's own JSON is logging; the
+# event's json.loads is parse, the signature's HMAC verify); any other stack counts by its
+# innermost frame that names a package.
+THROUGH = (
+    ("logging", ("/logging/", "paygate/logs.py")),
+    ("parse (event JSON)", ("json/decoder.py",)),
+    ("verify (signature)", ("stripe/_webhook.py", "/hmac.py", "verify_webhook")),
+    ("SQL (asyncpg, statements)", ("asyncpg/", "paygate/store/")),
+    ("broadcast", ("paygate/adapters/broadcast/",)),
+    ("socket send", ("websockets/", "uvicorn/protocols/websockets")),
+    ("JSON (notice, response)", ("json/encoder.py", "pydantic")),
+)
+INNERMOST = (
+    ("paygate (domain, services, web)", ("paygate/",)),
+    ("HTTP (uvicorn, httptools, starlette)", ("uvicorn/", "starlette/", "httptools")),
+)
+
+
+def phase_of(frames: list[str]) -> str:
+    for name, marks in THROUGH:
+        if any(mark in frame for frame in frames for mark in marks):
+            return name
+    for frame in reversed(frames):
+        for name, marks in INNERMOST:
+            if any(mark in frame for mark in marks):
+                return name
+    return "event loop, other"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("path", type=Path)
@@ -26,6 +56,8 @@ def main() -> None:
     parser.add_argument("--match", default="", help="only frames containing this text")
     parser.add_argument("--under", default="",
                         help="only stacks passing through a frame containing this text")
+    parser.add_argument("--phases", action="store_true",
+                        help="the busy samples by phase (verify, parse, SQL, JSON, ...)")
     args = parser.parse_args()
     stacks = [(frames, count) for frames, count in load(args.path)
               if not args.under or any(args.under in f for f in frames)]
@@ -39,6 +71,14 @@ def main() -> None:
             inclusive[frame] += count
         own[frames[-1]] += count
     print(f"{total} samples, {busy} not idle in the event loop's poll")
+    if args.phases:
+        phases: Counter[str] = Counter()
+        for frames, count in stacks:
+            if not ("select" in frames[-1] or "epoll" in frames[-1]):
+                phases[phase_of(frames)] += count
+        print("\nbusy samples by phase:")
+        for name, count in phases.most_common():
+            print(f"{count / max(busy, 1):6.1%}  {name}")
     print("\ninclusive (share of all samples):")
     shown = 0
     for frame, count in inclusive.most_common():

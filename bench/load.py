@@ -21,7 +21,14 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.stats import DATABASES, Latencies, MachineCpu, cpu_of_commands
+from bench.stats import (
+    DATABASES,
+    Latencies,
+    MachineCpu,
+    busiest,
+    cpu_of_commands,
+    process_cpu,
+)
 
 
 def stripe_signature(payload: bytes, secret: str, timestamp: int) -> str:
@@ -144,6 +151,7 @@ class RateResult:
     generator_cpu: float       # cores used by this process during the run
     database_cpu: float        # cores used by PostgreSQL and Redis during the run
     late_p99_ms: float         # how far behind schedule the sender was (its 99th pct)
+    others: list[tuple[str, float]] = field(default_factory=list)  # what else ran (cores)
 
 
     @property
@@ -180,7 +188,8 @@ class Receiver:
 async def send_webhooks(receiver: Receiver, bases: Sequence[str], hooks: Sequence[Webhook],
                         secret: str, rate: float, *, connections: int = 64,
                         drain: float = 10.0,
-                        cpu_of_servers: Callable[[], float] = lambda: 0.0) -> RateResult:
+                        cpu_of_servers: Callable[[], float] = lambda: 0.0,
+                        server_pids: frozenset[int] = frozenset()) -> RateResult:
     """Send `hooks` at `rate` per second (open loop, round robin over `bases`), then wait up
     to `drain` seconds for the notices still on their way."""
     timestamp = int(time.time())
@@ -209,7 +218,7 @@ async def send_webhooks(receiver: Receiver, bases: Sequence[str], hooks: Sequenc
                for n in range(max(connections, len(bases)))]
     receiver.expected, receiver.done = len(prepared), asyncio.Event()
     machine, cpu0, own0 = MachineCpu(), cpu_of_servers(), time.process_time()
-    db0 = cpu_of_commands(DATABASES)
+    db0, procs0 = cpu_of_commands(DATABASES), process_cpu()
     start = time.perf_counter() + 0.05
     for k, (request_id, raw, target) in enumerate(prepared):
         due = start + k / rate
@@ -237,7 +246,8 @@ async def send_webhooks(receiver: Receiver, bases: Sequence[str], hooks: Sequenc
         server_cpu=(cpu_of_servers() - cpu0) / wall, machine_busy=machine.busy(),
         generator_cpu=(time.process_time() - own0) / wall,
         database_cpu=max(0.0, cpu_of_commands(DATABASES) - db0) / wall,
-        late_p99_ms=Latencies(late).pct(99) * 1000)
+        late_p99_ms=Latencies(late).pct(99) * 1000,
+        others=busiest(procs0, process_cpu(), wall, skip=server_pids | {os.getpid()}))
     receiver.pending.clear()
     receiver.latencies = []
     receiver.last = 0.0

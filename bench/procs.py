@@ -39,6 +39,10 @@ class Proc:
         """Resident memory of the process and its children (uvicorn workers), in KiB."""
         return sum(_rss_kb(pid) for pid in [self.pid, *_children(self.pid)])
 
+    def pids(self) -> frozenset[int]:
+        """The process and its children (uvicorn workers)."""
+        return frozenset([self.pid, *_children(self.pid)])
+
     def cpu_seconds(self) -> float:
         return sum(_cpu(pid) for pid in [self.pid, *_children(self.pid)])
 

@@ -219,6 +219,8 @@ def _notes(row: LatencyRow) -> str:
         notes.append("server saturated")
     if r.other_cpu > 0.25:
         notes.append(f"other processes used ~{r.other_cpu:.1f} cores")
+    if r.others:  # what else ran, whatever it came to
+        notes.append("also ran: " + ", ".join(f"{name} {cores:.2f}" for name, cores in r.others))
     if r.late_p99_ms > 5 or r.generator_cpu > 0.9:
         notes.append(f"generator behind schedule (p99 {r.late_p99_ms:.1f} ms late, "
                      f"{r.generator_cpu:.0%} of a core)")

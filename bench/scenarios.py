@@ -92,7 +92,8 @@ async def latency(world: World, path: str, servers: Sequence[procs.Proc], socket
             result = await send_webhooks(
                 receiver, [s.url for s in servers], hooks, world.webhook_secret, rate,
                 connections=connections, drain=drain,
-                cpu_of_servers=lambda: sum(s.cpu_seconds() for s in servers))
+                cpu_of_servers=lambda: sum(s.cpu_seconds() for s in servers),
+                server_pids=frozenset().union(*(s.pids() for s in servers)))
             progress(f"{path} x{len(servers)} {sockets} sockets {rate:.0f}/s: "
                      f"{result.received}/{result.sent} notices, "
                      f"p50 {result.latencies.ms(50):.1f} ms, p99 {result.latencies.ms(99):.1f} ms"

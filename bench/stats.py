@@ -52,6 +52,41 @@ def cpu_of_commands(names: frozenset[str]) -> float:
 DATABASES = frozenset({"postgres", "redis-server"})
 
 
+def process_cpu() -> dict[int, tuple[str, float]]:
+    """Every process's name and CPU seconds so far. A Python process is named by what it
+    runs (`python -m bench.sandbox_server`), not just `python`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, _, rest = (entry / "stat").read_text().rpartition(")")
+            fields = rest.split()
+            name = head.split("(", 1)[-1]
+            if name.startswith("python"):
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+                name = " ".join(a.decode(errors="replace") for a in argv[1:4] if a) or name
+        except OSError:
+            continue
+        out[int(entry.name)] = (name[:60], (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def busiest(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
+            wall: float, skip: frozenset[int], top: int = 3) -> list[tuple[str, float]]:
+    """The processes (other than `skip`) that used the most cores between two
+    process_cpu() readings, by name, those above 0.02 cores."""
+    used: dict[str, float] = {}
+    for pid, (name, cpu) in after.items():
+        if pid in skip or name in DATABASES:
+            continue
+        spent = cpu - before.get(pid, (name, 0.0))[1] if pid in before else cpu
+        used[name] = used.get(name, 0.0) + max(0.0, spent) / max(wall, 1e-6)
+    ranked = sorted(used.items(), key=lambda item: -item[1])
+    return [(name, cores) for name, cores in ranked[:top] if cores >= 0.02]
+
+
 class MachineCpu:
     """The share of every core that was busy between construction and busy()."""
 

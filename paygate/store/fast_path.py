@@ -71,9 +71,6 @@ class FastPathUnit:
 
     def __init__(self, statements: Statements) -> None:
         self._s = statements
-        # The unit's writes are visible but may not be on disk yet (PostgreSQL): call
-        # FastPath.acknowledge before telling Stripe the event was received.
-        self.flush_pending = False
 
     async def _one(self, stmt: Executable, params: dict[str, Any]) -> Mapping[str, Any] | None:
         raise NotImplementedError
@@ -204,8 +201,7 @@ class _AsyncpgUnit(FastPathUnit):
                                              email is not None), params)
         assert found is not None  # a SELECT of counts: always one row
         if found["moved"]:
-            self.flush_pending = True
-            return True  # moved, so not applied before: announce it
+            return True  # moved (durably), so not applied before: announce it
         if found["processed_before"]:
             return False
         raise RowChanged(f"payment request {request_id} changed while an event was applied")
@@ -271,17 +267,6 @@ class FastPath:
             yield unit
             if unit.unsent():  # a handler that writes must end with record_event
                 raise RuntimeError("a hot-path unit ended with its writes unsent")
-
-    async def acknowledge(self, event_id: str) -> None:
-        """Wait until a unit's writes are durable (its `flush_pending`): a synchronous
-        commit of the event's row, which flushes the WAL up to and past the unit's. On
-        SQLite every commit is durable already."""
-        if not self._pg:
-            return
-        pool = await self._asyncpg_pool()
-        sql, args = self._compiled.bind(self._statements.acknowledge, {"event_id": event_id})
-        async with pool.acquire() as conn:
-            await conn.execute(sql, *args)
 
     async def read_call(self, org_id: str, clinic_id: str, call_id: str,
                         limit: int) -> list[RequestRow]:

@@ -138,26 +138,20 @@ class WebhookService:
             await self._failed(event, exc)
             raise
         if applied is None:
-            # Processed before, maybe by a unit whose acknowledgement failed: its write is
-            # visible but perhaps not flushed yet, so this 2xx waits for the flush too.
-            await self._events.acknowledge(event["id"])
-            return "duplicate"
-        handled, flush_pending = applied
-        if handled.announce is not None:
+            return "duplicate"  # processed before, by a unit whose commit was durable
+        handled = applied
+        if handled.announce is not None:  # after the durable commit
             await handled.announce()
             if started is not None and self._metrics is not None:
                 self._metrics.webhook_notice.observe(time.perf_counter() - started)
-        if flush_pending:  # notice first, then make it durable before answering Stripe
-            await self._events.acknowledge(event["id"])
         if handled.finish is not None:
             return await self._run(event, handled.finish)
         self._processed(event, handled.outcome, handled.payment_request)
         return handled.outcome
 
     async def _apply_recorded(self, event: dict[str, Any], payload: bytes,
-                              handler: TxHandler) -> tuple[Handled, bool] | None:
-        """What the handler did and whether its writes still wait for their flush (see
-        FastPathUnit.flush_pending); None for a duplicate. A unit whose request changed between
+                              handler: TxHandler) -> Handled | None:
+        """What the handler did; None for a duplicate. A unit whose request changed between
         its read and its write wrote nothing, and is redone from a fresh read."""
         for attempt in range(UNIT_ATTEMPTS):
             try:
@@ -168,7 +162,7 @@ class WebhookService:
                     done = handled.outcome if handled.finish is None else None
                     if not await tx.record_event(event, payload, utcnow(), done):
                         raise _Duplicate
-                return handled, tx.flush_pending
+                return handled
             except _Duplicate:
                 return None
             except RowChanged:
