@@ -38,6 +38,10 @@ INNERMOST = (
 )
 
 
+STARTUP = ("importlib", "lifespan", "build_parser", "freeze_startup_heap", "create_app",
+           "Runtime.build")
+
+
 def phase_of(frames: list[str]) -> str:
     for name, marks in THROUGH:
         if any(mark in frame for frame in frames for mark in marks):
@@ -58,9 +62,13 @@ def main() -> None:
                         help="only stacks passing through a frame containing this text")
     parser.add_argument("--phases", action="store_true",
                         help="the busy samples by phase (verify, parse, SQL, JSON, ...)")
+    parser.add_argument("--no-startup", action="store_true",
+                        help="leave out the server's start-up (imports, app, lifespan)")
     args = parser.parse_args()
     stacks = [(frames, count) for frames, count in load(args.path)
-              if not args.under or any(args.under in f for f in frames)]
+              if (not args.under or any(args.under in f for f in frames))
+              and not (args.no_startup and any(mark in f for f in frames
+                                                for mark in STARTUP))]
     total = sum(count for _, count in stacks)
     busy = sum(count for frames, count in stacks
                if not ("select" in frames[-1] or "epoll" in frames[-1]))
