@@ -56,6 +56,22 @@ def test_log_lines_are_json_and_redacted(caplog: pytest.LogCaptureFixture) -> No
     log_event(logger, "still works", amount=5)
 
 
+def test_a_secret_among_many_fields_is_still_redacted_and_the_rest_kept() -> None:
+    # The filter scans all values at once before redacting one by one.
+    fields = {"event_id": "evt_1Nabcdefghijklmnopqrst", "outcome": "paid", "status": 200,
+              "note": "card 4242 4242 4242 4242 given", "auth": "Bearer",
+              "next": "abc.def.ghi", "ms": 1.2}
+    made = logging.getLogger("paygate.test").makeRecord(
+        "paygate.test", logging.INFO, __file__, 1, "request", (), None,
+        extra={"fields": dict(fields)})
+    assert RedactingFilter().filter(made)
+    out = made.fields  # type: ignore[attr-defined]
+    assert out["note"] == "card [redacted-pan] given"
+    assert (out["event_id"], out["outcome"], out["status"], out["auth"], out["next"],
+            out["ms"]) == ("evt_1Nabcdefghijklmnopqrst", "paid", "200", "Bearer",
+                           "abc.def.ghi", "1.2")
+
+
 def record(name: str, level: int) -> logging.LogRecord:
     return logging.getLogger(name).makeRecord(name, level, __file__, 1, "x", (), None)
 

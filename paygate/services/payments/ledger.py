@@ -54,6 +54,7 @@ class Applied:
     target: Status
     actor: Actor
     clinic_label: str
+    emailed: bool = False  # a receipt was queued with it: wake the outbox
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,9 @@ class RequestLedger:
         if move is None or move.target is None:
             return None
         self.write(tx, row, move)
-        if move.target is Status.PAID:
-            await self.queue_receipt(tx, row)
+        emailed = move.target is Status.PAID and await self.queue_receipt(tx, row)
         clinic = await tx.get(Clinic, row.clinic_id)
-        return Applied(row, move.target, actor, clinic_label(clinic))
+        return Applied(row, move.target, actor, clinic_label(clinic), emailed)
 
     @staticmethod
     def write(tx: AsyncSession, row: PaymentRequest, move: Move) -> None:
@@ -127,7 +127,7 @@ class RequestLedger:
         if applied is None:
             return None
         row = applied.row
-        if applied.target is Status.PAID:
+        if applied.emailed:
             self._outbox.wake()
         if log:
             log_event(logger, "payment request updated", payment_request=row.id,
@@ -140,13 +140,15 @@ class RequestLedger:
                          actor: Actor, detail: str) -> None:
         self.write(tx, row, status_move(row, target, actor, detail, utcnow()))
 
-    async def queue_receipt(self, tx: AsyncSession, row: PaymentRequest) -> None:
+    async def queue_receipt(self, tx: AsyncSession, row: PaymentRequest) -> bool:
         """Queue the receipt in the caller's transaction (the one that made it paid, or the
         one that gave the address). The outbox renders it again from the row when sending,
         so card details learnt later still reach it."""
         draft = await self.receipt_draft(tx, row)
-        if draft is not None:
-            await self._outbox.enqueue(tx, draft)
+        if draft is None:
+            return False
+        await self._outbox.enqueue(tx, draft)
+        return True
 
     async def receipt_draft(self, tx: AsyncSession, row: PaymentRequest) -> Draft | None:
         clinic = await tx.get(Clinic, row.clinic_id)
@@ -176,12 +178,13 @@ class RequestLedger:
             return None
         await tx.write(row.id, move.changes, move.history)
         after = replace(row, **move.changes)
+        draft = None
         if move.target is Status.PAID:
             draft = self.draft_receipt(after, after.clinic_name, after.clinic_reply_to,
                                        after.clinic_time_zone)
             if draft is not None:
                 await tx.queue_email(self._outbox.email_values(draft))
-        return Applied(after, move.target, actor, after.clinic_name)
+        return Applied(after, move.target, actor, after.clinic_name, draft is not None)
 
     async def fill_card_in_event(self, tx: FastPathUnit, row: RequestRow, brand: str | None,
                                  last4: str) -> Filled | None:
