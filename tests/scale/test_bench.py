@@ -51,3 +51,22 @@ def test_the_sequential_benchmark_times_every_webhook_of_each_server(
     assert {"paygate", "floor"} <= set(rows)
     assert float(rows["paygate"][2]) > 0 and float(rows["floor"][2]) > 0
     assert rows["floor"][5].strip() == "1.0x"
+
+
+def test_the_storm_benchmark_reconnects_every_socket_and_counts_every_notice(
+        tmp_path: Path, postgres_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.storm", "--sockets", "60", "--window", "1",
+         "--rate", "20", "--observers", "5"],
+        capture_output=True, text=True, timeout=170, check=False,
+        env={**os.environ, "PAYGATE_BENCH_POSTGRES_URL": POSTGRES_URL})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")]
+            for line in result.stdout.splitlines()
+            if line.startswith(("| paygate |", "| floor |"))}
+    assert {"paygate", "floor"} <= set(rows)
+    for row in rows.values():
+        assert row[2] == "60/60" and row[3] == "0", row  # every socket back, none refused
+        sent = row[5].split("/")
+        assert sent[0] == sent[1] and int(sent[1]) > 0, row  # every notice arrived
+        assert row[8] == "yes", row
