@@ -121,8 +121,9 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> list[Cost]:
                 server.stop()
         await world.seed_payments([f"cost-{k}" for k in range(args.sockets)])
         for path in ("paygate", "floor"):
-            server = (scenarios.start_paygate(world, "paygate") if path == "paygate"
-                      else scenarios.start_floor(world))
+            profile = args.profile / "paygate-connects.txt" if args.profile else None
+            server = (scenarios.start_paygate(world, "paygate", profile=profile)
+                      if path == "paygate" else scenarios.start_floor(world))
             try:
                 costs.append(await open_sockets(world, server, path, args.sockets))
             finally:
@@ -139,8 +140,8 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=500)
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--profile", type=Path, metavar="DIR", help=(
-        "run paygate's webhook phase under py-spy (DIR/paygate-webhooks.txt; read it with "
-        "python -m bench.hotspots ... --phases); its CPU figure then includes py-spy's cost"))
+        "run paygate under py-spy (DIR/paygate-webhooks.txt, DIR/paygate-connects.txt; read "
+        "them with python -m bench.hotspots ... --phases); its CPU then includes py-spy's"))
     args = parser.parse_args()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
