@@ -177,6 +177,9 @@ class Runtime:
         if self.settings.run_workers:
             self.spawn(self.outbox.run(), "outbox")
             if self.host_events is not None:
+                # The first plan sets the baseline ("from now") before any request is
+                # served: a payment made while the task was still starting is delivered.
+                await self.host_events.plan()
                 self.spawn(self.host_events.run(), "host events")
             self.spawn(self.reconciler.run(), "reconciler")
 
