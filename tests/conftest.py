@@ -299,8 +299,12 @@ def stack(tmp_path: Path, database_url: str, mail_server: MailServer, signer: To
         ).with_overrides(**stack_overrides)
         app = create_app(settings, migrate=True)
         with serve_asgi(app, port=paygate_port):
+            # Retries as Stripe advises: a pooled connection the server closed as idle just
+            # as a request went out fails once (RemoteDisconnected), and the SDK retries none
+            # by default.
             client = stripe.StripeClient(
-                STRIPE_SECRET, base_addresses={"api": sandbox_url, "connect": sandbox_url})
+                STRIPE_SECRET, base_addresses={"api": sandbox_url, "connect": sandbox_url},
+                max_network_retries=2)
             yield Stack(url=paygate_url, sandbox_url=sandbox_url, settings=settings,
                         signer=signer, mail=mail_server, stripe=client)
 

@@ -87,7 +87,8 @@ def request_payment(client: httpx.Client, amount: int = 2500, currency: str | No
 
 def browser_stripe(stack: Stack) -> stripe.StripeClient:
     """What Stripe.js is in a patient's browser: the publishable key only."""
-    return stripe.StripeClient(STRIPE_PUBLISHABLE, base_addresses={"api": stack.sandbox_url})
+    return stripe.StripeClient(STRIPE_PUBLISHABLE, base_addresses={"api": stack.sandbox_url},
+                               max_network_retries=2)
 
 
 def pay(stack: Stack, checkout: dict[str, Any], payment_method: str = "pm_card_visa") -> Any:
