@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import scenarios
-from bench.load import Webhook
+from bench.load import RateResult, Webhook
 from bench.scenarios import CreateRow, LatencyRow, MemoryRow, progress
 from bench.stats import machine_lines
 from bench.world import World, build, teardown
@@ -208,6 +208,11 @@ def _ms(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1f}"
 
 
+def cpu_ms_per_notice(cores: float, result: RateResult) -> float:
+    """CPU milliseconds per notice received: cores used over notices per second."""
+    return 1000 * cores / result.achieved if result.achieved else math.nan
+
+
 def _notes(row: LatencyRow) -> str:
     r = row.result
     notes = []
@@ -297,14 +302,24 @@ def report(results: Results, plan: Plan, database: str) -> str:
                   "Two paygate processes on the same PostgreSQL, notices through Redis; "
                   "sockets and webhooks alternate between them, so about half the notices "
                   "cross instances.", "", *_latency_table(results.scaleout), "",
+                  "CPU per notice: the servers' cores, then with PostgreSQL and Redis, "
+                  "divided by the notices received per second.", "",
                   "| offered /s | 1 instance achieved /s | 2 instances achieved /s | "
-                  "speed-up |", "|---|---|---|---|"]
+                  "speed-up | servers' CPU ms per notice, 1 / 2 instances | ratio | "
+                  "with PostgreSQL + Redis, 1 / 2 | ratio |",
+                  "|---|---|---|---|---|---|---|---|"]
         for row in results.scaleout:
             one = single.get(row.result.offered)
-            if one is not None:
-                lines.append(f"| {row.result.offered:.0f} | {one.achieved:.0f} | "
-                             f"{row.result.achieved:.0f} | "
-                             f"{row.result.achieved / max(one.achieved, 1e-9):.2f}x |")
+            if one is None:
+                continue
+            two = row.result
+            servers = [cpu_ms_per_notice(r.server_cpu, r) for r in (one, two)]
+            total = [cpu_ms_per_notice(r.server_cpu + r.database_cpu, r) for r in (one, two)]
+            lines.append(f"| {two.offered:.0f} | {one.achieved:.0f} | {two.achieved:.0f} | "
+                         f"{two.achieved / max(one.achieved, 1e-9):.2f}x | "
+                         f"{servers[0]:.2f} / {servers[1]:.2f} | "
+                         f"{servers[1] / servers[0]:.2f}x | {total[0]:.2f} / {total[1]:.2f} | "
+                         f"{total[1] / total[0]:.2f}x |")
         lines.append("")
     return "\n".join(lines)
 
