@@ -28,7 +28,7 @@ from bench.world import World, build, teardown
 POSTGRES_URL = os.environ.get("PAYGATE_BENCH_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PAYGATE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-WS_CONFIGS = [(ws, deflate) for ws in ("websockets-sansio", "websockets", "wsproto")
+WS_CONFIGS = [(ws, deflate) for ws in ("paygate", "websockets-sansio", "websockets", "wsproto")
               for deflate in ("off", "on")]
 
 
@@ -86,7 +86,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
     if args.quick:
         plan = Plan(sockets=[50], rates=[25.0, 50.0], duration=1.0, drain=10.0,
                     scaleout_sockets=50, memory_sockets=50,
-                    memory_configs=[("websockets-sansio", "off"), ("websockets-sansio", "on")],
+                    memory_configs=[("paygate", "off"), ("websockets-sansio", "off")],
                     create_seconds=1.0, create_concurrency=4, connections=8, warmup=0.5)
     else:
         sockets = [int(x) for x in args.sockets.split(",") if x.strip()]

@@ -23,6 +23,7 @@ import stripe
 from paygate.domain.principals import Role
 from paygate.services.auth.tokens import TokenSigner
 from paygate.settings import Rate, Settings
+from paygate.web import ws_protocol
 from tests.mailbox import MailServer
 from tests.servers import free_port, serve_asgi
 
@@ -298,7 +299,9 @@ def stack(tmp_path: Path, database_url: str, mail_server: MailServer, signer: To
             mail_from="Sunrise via paygate <payments@paygate.test>",
         ).with_overrides(**stack_overrides)
         app = create_app(settings, migrate=True)
-        with serve_asgi(app, port=paygate_port):
+        # The WebSocket implementation `paygate serve` runs by default.
+        with serve_asgi(app, port=paygate_port, ws=ws_protocol.IMPORT,
+                        ws_per_message_deflate=False):
             # Retries as Stripe advises: a pooled connection the server closed as idle just
             # as a request went out fails once (RemoteDisconnected), and the SDK retries none
             # by default.

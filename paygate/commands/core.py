@@ -9,10 +9,11 @@ from typing import Any
 
 from paygate.domain.principals import Role
 
-# uvicorn's WebSocket implementations; the default is what measured best per idle call
-# socket (docs/benchmarks.md: `python -m bench`).
-WS_IMPLEMENTATIONS = ("websockets-sansio", "websockets", "wsproto")
-DEFAULT_WS = "websockets-sansio"
+# uvicorn's WebSocket implementations and paygate's lean websockets-sansio (web/ws_protocol);
+# the default is what measured best per idle call socket (docs/benchmarks.md: `python -m
+# bench`).
+WS_IMPLEMENTATIONS = ("paygate", "websockets-sansio", "websockets", "wsproto")
+DEFAULT_WS = "paygate"
 DEFAULT_WS_DEFLATE = "off"
 
 
@@ -58,6 +59,13 @@ def register(subparsers: Any) -> None:
     token.set_defaults(func=cmd_token)
 
 
+def uvicorn_ws(name: str) -> str:
+    """What uvicorn's `ws` option gets for a `--ws` choice."""
+    from paygate.web import ws_protocol
+
+    return ws_protocol.IMPORT if name == ws_protocol.NAME else name
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -79,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         upgrade(settings.database_url)
     options: dict[str, Any] = {
         "host": args.host, "port": args.port, "proxy_headers": True, "log_config": None,
-        "access_log": False, "ws": args.ws, "backlog": args.backlog,
+        "access_log": False, "ws": uvicorn_ws(args.ws), "backlog": args.backlog,
         "ws_per_message_deflate": args.ws_per_message_deflate == "on",
         # docs/deployment.md, "Limits": what uvicorn bounds itself; bodies are capped and
         # timed by paygate's BodyLimits middleware.

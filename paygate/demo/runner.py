@@ -23,6 +23,7 @@ from paygate.sandbox.app import create_sandbox_app
 from paygate.sandbox.config import SandboxConfig
 from paygate.settings import Settings
 from paygate.store.database import Database
+from paygate.web import ws_protocol
 
 ORG_ID, ORG_NAME = "demo-health", "Demo Health"
 CLINIC_ID, CLINIC_NAME = "sunrise-clinic", "Sunrise Clinic"
@@ -124,7 +125,8 @@ async def run_demo(host: str, port: int, folder: Path, announce: bool = True) ->
                         new_clinic_id=NEW_CLINIC_ID, new_clinic_name=NEW_CLINIC_NAME)
         app = create_app(settings, migrate=True, extra_routes=demo_routes(info))
         paygate_server = uvicorn.Server(uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False))
+            app, host=host, port=port, log_level="warning", access_log=False,
+            ws=ws_protocol.IMPORT, ws_per_message_deflate=False))
         paygate_task = asyncio.create_task(paygate_server.serve())
         while not paygate_server.started:
             if paygate_task.done():

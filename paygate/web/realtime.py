@@ -49,6 +49,13 @@ OPEN_VALUES = frozenset(status.value for status in OPEN)
 BACKLOG_LIMIT = 256  # notices held for a socket that is not reading
 
 
+def _header(ws: WebSocket, name: bytes) -> str | None:
+    for key, value in ws.scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def _bearer(ws: WebSocket) -> str | None:
     for item in ws.scope.get("subprotocols", []):
         if item.startswith(BEARER_PREFIX):
@@ -58,10 +65,13 @@ def _bearer(ws: WebSocket) -> str | None:
 
 async def call_socket(ws: WebSocket, sockets: OpenSockets) -> None:
     rt = runtime(ws)
-    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
+    if not origin_allowed(_header(ws, b"origin"), _header(ws, b"host"),
                           str(ws.scope.get("scheme", "ws")), rt.settings):
         await ws.close(code=FORBIDDEN)  # before accept: the handshake gets HTTP 403
         return
+    # Nothing reads the upgrade's headers again, and they are an idle socket's largest
+    # object (docs/benchmarks.md, memory per idle call socket).
+    ws.scope["headers"] = []
     offered = ws.scope.get("subprotocols", [])
     await ws.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
     token = _bearer(ws)
