@@ -90,7 +90,7 @@ class TextFormatter(logging.Formatter):
 # Their records pass below WARNING only when PAYGATE_LIBRARY_LOG_LEVEL asks.
 LIBRARY_LOGGERS = ("aiosqlite", "asyncio", "asyncpg", "aiosmtplib", "httpcore", "httpx",
                    "multipart", "python_multipart", "sqlalchemy", "stripe", "urllib3",
-                   "websockets")
+                   "websockets", "uvicorn.websockets")
 
 
 class LibraryFilter(logging.Filter):
@@ -106,7 +106,7 @@ class LibraryFilter(logging.Filter):
         if name == "paygate" or name.startswith("paygate."):
             return True
         floor = self._floor
-        if name == "uvicorn" or name.startswith("uvicorn."):
+        if name in ("uvicorn", "uvicorn.error"):
             floor = min(floor, logging.INFO)
         return record.levelno >= floor
 

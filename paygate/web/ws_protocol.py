@@ -10,6 +10,7 @@ and user agent, carries more than the bench's."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -18,9 +19,19 @@ from websockets.protocol import OPEN, Protocol
 # `paygate serve --ws paygate`, the import string uvicorn is given for it
 NAME = "paygate"
 IMPORT = "paygate.web.ws_protocol:LeanWebSocketProtocol"
+# uvicorn's per-socket lines ('"WebSocket /api/v1/calls/.../socket" [accepted]', 403) and
+# its errors; held to PAYGATE_LIBRARY_LOG_LEVEL like other libraries (paygate/logs.py), where
+# uvicorn.error itself keeps its start-up lines at INFO.
+SOCKET_LOGGER = "uvicorn.websockets"
 
 
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A line per socket was 9 % of a connect's CPU (docs/benchmarks.md), formatted
+        # and written for every one of thousands of reconnecting sockets.
+        self.logger = logging.getLogger(SOCKET_LOGGER)
+
     async def send(self, message: Any) -> None:
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:

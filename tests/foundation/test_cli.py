@@ -109,3 +109,46 @@ def test_request_log_never_carries_the_launch_token(tmp_path: Path) -> None:
         output, _ = server.communicate(timeout=10)
     assert '"path": "/api/v1/sessions"' in output
     assert token not in output and token[1:20] not in output
+
+
+def _serve_and_open_a_call_socket(tmp_path: Path, extra_env: dict[str, str]) -> str:
+    """`paygate serve`'s output after a patient's call socket opened and closed."""
+    from websockets.sync.client import connect
+
+    env = base_env(tmp_path)
+    token = run(["token", "--role", "patient", "--org", "o1", "--clinic", "c1", "--call",
+                 "k1", "--user", "p1", "--name", "Pat"], env).stdout.strip()
+    port = free_port()
+    log = tmp_path / "serve.log"  # a file, not a pipe: INFO library lines are many
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "paygate.cli", "serve", "--port",
+                                   str(port)], env={**env, **extra_env},
+                                  stdout=out, stderr=subprocess.STDOUT)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(200):
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            access = client.post("/api/v1/sessions",
+                                 json={"launch_token": token}).json()["access_token"]
+        with connect(f"ws://127.0.0.1:{port}/api/v1/calls/k1/socket",
+                     subprotocols=["paygate.v1", f"bearer.{access}"],  # type: ignore[list-item]
+                     origin=f"http://127.0.0.1:{port}") as ws:  # type: ignore[arg-type]
+            assert '"snapshot"' in str(ws.recv(timeout=10))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return log.read_text()
+
+
+def test_the_log_has_no_line_per_call_socket_unless_library_lines_are_asked_for(
+        tmp_path: Path) -> None:
+    quiet = _serve_and_open_a_call_socket(tmp_path / "quiet", {})
+    assert "Application startup complete" in quiet  # uvicorn's start-up lines stay
+    assert "[accepted]" not in quiet
+    verbose = _serve_and_open_a_call_socket(tmp_path / "verbose",
+                                            {"PAYGATE_LIBRARY_LOG_LEVEL": "INFO"})
+    assert '"WebSocket /api/v1/calls/k1/socket" [accepted]' in verbose
