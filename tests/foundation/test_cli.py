@@ -24,6 +24,15 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     return {**keep, "PAYGATE_DATA_DIR": str(tmp_path / "data"), "PAYGATE_LOG_FORMAT": "text"}
 
 
+def wait_until_serving(client: httpx.Client) -> None:
+    for _ in range(200):
+        try:
+            client.get("/healthz")
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+
+
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = run(["--help"], base_env(tmp_path))
     assert result.returncode == 0
@@ -95,12 +104,7 @@ def test_request_log_never_carries_the_launch_token(tmp_path: Path) -> None:
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            for _ in range(200):
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
+            wait_until_serving(client)
             client.get(f"/widget/frame?launch={token}")
             client.post("/api/v1/sessions", json={"launch_token": token})
             client.get("/api/v1/session", headers={"Authorization": "Bearer " + token})
@@ -126,12 +130,7 @@ def _serve_and_open_a_call_socket(tmp_path: Path, extra_env: dict[str, str]) -> 
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            for _ in range(200):
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
+            wait_until_serving(client)
             access = client.post("/api/v1/sessions",
                                  json={"launch_token": token}).json()["access_token"]
         with connect(f"ws://127.0.0.1:{port}/api/v1/calls/k1/socket",
